@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRunClock } from './clock.ts';
+import { HistoryRecorder, HISTORY_FILE } from './recorder.ts';
+import { readHistoryFile } from './reader.ts';
+import type { HistoryEvent } from './events.ts';
+
+function tempHistory(): string {
+  return join(mkdtempSync(join(tmpdir(), 'pgdrill-history-')), HISTORY_FILE);
+}
+
+describe('RunClock', () => {
+  it('stamps monotonic ms since start and the wall time of the same instant', () => {
+    let mono = 1000;
+    let wall = Date.parse('2025-01-01T00:00:00.000Z');
+    const clock = createRunClock({ monotonic: () => mono, wall: () => wall });
+    mono += 1500.25;
+    wall += 1500;
+    expect(clock.startedAt).toBe('2025-01-01T00:00:00.000Z');
+    expect(clock.now()).toEqual({ t: 1500.25, wall: '2025-01-01T00:00:01.500Z' });
+  });
+
+  it('keeps durations right when the wall clock steps backwards', () => {
+    let mono = 0;
+    let wall = Date.parse('2025-01-01T00:00:10.000Z');
+    const clock = createRunClock({ monotonic: () => mono, wall: () => wall });
+    mono = 2000;
+    wall -= 5000; // NTP step
+    expect(clock.now().t).toBe(2000);
+  });
+});
+
+describe('HistoryRecorder', () => {
+  it('writes each event to disk before record() returns, so a crash keeps it', () => {
+    const path = tempHistory();
+    const recorder = new HistoryRecorder(path, createRunClock());
+    recorder.record({ type: 'run-start', runId: 'r1', scenario: 'primary-kill', target: 'local' });
+    recorder.record({ type: 'invoke', op: 'write', process: 1, key: 'k1' });
+    // Not closed: what a crashed harness leaves behind.
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ type: 'invoke', key: 'k1', process: 1 });
+    expect(recorder.events().map((e) => e.type)).toEqual(['run-start', 'invoke']);
+    recorder.close();
+  });
+
+  it('refuses events after close with a message naming the event', () => {
+    const recorder = new HistoryRecorder(tempHistory(), createRunClock());
+    recorder.close();
+    recorder.close(); // idempotent
+    expect(() => recorder.record({ type: 'mark', name: 'T1' })).toThrow(/closed; a mark event/);
+  });
+
+  it('notifies subscribers, and a throwing subscriber loses no event', () => {
+    const recorder = new HistoryRecorder(tempHistory(), createRunClock());
+    const seen: string[] = [];
+    recorder.subscribe(() => {
+      throw new Error('broken progress display');
+    });
+    const stop = recorder.subscribe((e) => seen.push(e.type));
+    recorder.record({ type: 'mark', name: 'T1' });
+    stop();
+    recorder.record({ type: 'mark', name: 'T2' });
+    expect(seen).toEqual(['mark']);
+    expect(recorder.events()).toHaveLength(2);
+    recorder.close();
+  });
+
+  it('sustains at least 20,000 events/s', () => {
+    const path = tempHistory();
+    const recorder = new HistoryRecorder(path, createRunClock());
+    const count = 40_000;
+    const started = performance.now();
+    for (let i = 0; i < count; i++) {
+      recorder.record({
+        type: 'ok', op: 'write', process: i % 4, key: `w${i % 4}-${i}`, instance: 'pg-a', timeline: 1,
+        serverTime: '2025-01-01T00:00:00.123456Z', latencyMs: 3.2,
+      });
+    }
+    const perSecond = count / ((performance.now() - started) / 1000);
+    recorder.close();
+    expect(perSecond).toBeGreaterThanOrEqual(20_000);
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(count + 1);
+  });
+});
+
+describe('readHistory', () => {
+  it('reads back what was recorded and skips a last line cut short by a crash', async () => {
+    const path = tempHistory();
+    const recorder = new HistoryRecorder(path, createRunClock());
+    recorder.record({ type: 'invoke', op: 'write', process: 1, key: 'k1' });
+    recorder.record({ type: 'info', op: 'write', process: 1, key: 'k1', error: 'connection reset' });
+    recorder.close();
+    appendFileSync(path, '{"t":12.5,"wall":"2025-01-01T00:00:0');
+    const truncated: number[] = [];
+    const events: HistoryEvent[] = await readHistoryFile(path, { onTruncatedLine: (n) => truncated.push(n) });
+    expect(events.map((e) => e.type)).toEqual(['invoke', 'info']);
+    expect(truncated).toEqual([3]);
+  });
+
+  it('throws on a malformed line in the middle, naming the line', async () => {
+    const path = tempHistory();
+    writeFileSync(path, '{"t":1,"wall":"x","type":"mark","name":"a"}\nnot json\n{"t":2,"wall":"x","type":"mark","name":"b"}\n');
+    await expect(readHistoryFile(path)).rejects.toThrow(/history\.jsonl:2: not a history event/);
+  });
+});
