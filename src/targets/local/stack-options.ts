@@ -1,0 +1,78 @@
+import { UsageError } from '../../errors.ts';
+
+export type SyncMode = 'off' | 'on' | 'strict';
+
+/** Patroni's leader-election timings in seconds (its ttl, loop_wait, retry_timeout). */
+export interface PatroniTimings {
+  ttl: number;
+  loopWait: number;
+  retryTimeout: number;
+}
+
+export interface LocalStackOptions {
+  runId: string;
+  /** Zone names; each zone gets one etcd member and one PostgreSQL instance. */
+  zones: string[];
+  synchronous: SyncMode;
+  /** Synchronous standbys a commit waits for (Patroni 3.0 uses FIRST n). */
+  syncStandbys: number;
+  patroni: PatroniTimings;
+  /** Host port of the client endpoint on 127.0.0.1; 0 picks a free one. */
+  clientPort: number;
+  /** An explicit /24 inside 198.18.0.0/15 for the run's network; default: the first free one. */
+  subnet?: string;
+}
+
+export const DEFAULT_PATRONI: PatroniTimings = { ttl: 10, loopWait: 2, retryTimeout: 4 };
+export const DEFAULT_ZONES = ['a', 'b', 'c'];
+export const DEFAULT_CLIENT_PORT = 15432;
+export const MAX_ZONES = 9;
+
+const ZONE_NAME = /^[a-z0-9]{1,12}$/;
+const RUN_ID = /^[a-z0-9][a-z0-9-]{2,30}$/;
+
+/** Rejects options that cannot make a working stack, before anything starts (exit 2). */
+export function validateLocalOptions(options: LocalStackOptions): LocalStackOptions {
+  const { zones, patroni } = options;
+  if (!RUN_ID.test(options.runId)) {
+    throw new UsageError(`run id "${options.runId}" is invalid: expected 3-31 lowercase letters, digits or dashes`);
+  }
+  if (zones.length < 1) throw new UsageError('at least one zone is needed (got none)');
+  if (zones.length > MAX_ZONES) throw new UsageError(`at most ${MAX_ZONES} zones are supported on the local target (got ${zones.length})`);
+  for (const zone of zones) {
+    if (!ZONE_NAME.test(zone)) throw new UsageError(`zone name "${zone}" is invalid: expected 1-12 lowercase letters or digits`);
+  }
+  if (new Set(zones).size !== zones.length) throw new UsageError(`zone names must be unique (got ${zones.join(', ')})`);
+  for (const [name, value] of Object.entries(patroni)) {
+    if (!Number.isInteger(value) || value <= 0) throw new UsageError(`patroni ${name} must be a positive whole number of seconds (got ${value})`);
+  }
+  // Patroni refuses timings where a leader could lose its key between two loops.
+  if (patroni.loopWait + 2 * patroni.retryTimeout > patroni.ttl) {
+    throw new UsageError(
+      `patroni timings need loop_wait + 2 * retry_timeout <= ttl (got ${patroni.loopWait} + 2 * ${patroni.retryTimeout} > ${patroni.ttl})`,
+    );
+  }
+  if (!Number.isInteger(options.syncStandbys) || options.syncStandbys < 1) {
+    throw new UsageError(`synchronous standby count must be at least 1 (got ${options.syncStandbys})`);
+  }
+  if (options.synchronous !== 'off' && options.syncStandbys > zones.length - 1 && options.synchronous === 'strict') {
+    throw new UsageError(
+      `strict synchronous replication with ${options.syncStandbys} standby(s) needs at least ${options.syncStandbys + 1} zones (got ${zones.length}): every write would block`,
+    );
+  }
+  if (!Number.isInteger(options.clientPort) || options.clientPort < 0 || options.clientPort > 65535) {
+    throw new UsageError(`port must be a whole number from 0 to 65535 (got ${options.clientPort})`);
+  }
+  if (options.subnet !== undefined) parseRunSubnet(options.subnet);
+  return options;
+}
+
+/** A run network is a /24 inside 198.18.0.0/15; returns its first three octets. */
+export function parseRunSubnet(subnet: string): [number, number, number] {
+  const m = /^198\.(18|19)\.(\d{1,3})\.0\/24$/.exec(subnet);
+  const third = m ? Number(m[2]) : NaN;
+  if (!m || third > 255) {
+    throw new UsageError(`subnet "${subnet}" is invalid: expected a /24 inside 198.18.0.0/15, like 198.18.7.0/24`);
+  }
+  return [198, Number(m[1]), third];
+}
