@@ -65,6 +65,12 @@ export interface OkEvent {
   /** The row's clock_timestamp() on the server, ISO 8601. */
   serverTime: string;
   latencyMs: number;
+  /**
+   * Set when the success came with PostgreSQL's WARNING that the wait for a
+   * synchronous standby was cancelled: committed on this instance, maybe on
+   * no standby. The server's message, verbatim.
+   */
+  syncRepWarning?: string;
 }
 
 /** Certainly not applied: the server refused before commit (or we never sent it). */
