@@ -127,7 +127,7 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   if (!recovery) {
     return {
       ...base, recovered: false, rtoSeconds: null, writeDowntimeSeconds: null, serverRtoSeconds: null,
-      resolutionSeconds: attempts.length > 0 ? largestGap([injectT, ...attempts]) : null,
+      resolutionSeconds: attempts.length > 0 ? seconds(largestGap([injectT, ...attempts])) : null,
       firstOk: null, newTimeline: null, newInstance: null,
       ...(attempts.length === 0 ? { unmeasured: 'no write was attempted after it (did the workload stop?)' } : {}),
     };

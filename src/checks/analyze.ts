@@ -1,0 +1,56 @@
+import type { HistoryEvent } from '../history/events.ts';
+import { checkDivergence, type DivergenceEvidence } from './divergence.ts';
+import { primaryRows, type FinalReads } from './final-reads.ts';
+import type { MetricName, Metrics } from './metric-names.ts';
+import { checkRpo, rpoUnmeasured, type RpoEvidence } from './rpo.ts';
+import { checkRto, type RtoEvidence } from './rto.ts';
+import { checkSplitBrain, type SplitBrainEvidence } from './split-brain.ts';
+import type { CheckOptions } from './types.ts';
+import { checkWrites, type WritesEvidence } from './writes.ts';
+
+export interface RunEvidence {
+  writes: WritesEvidence;
+  /** Null when the primary could not be read back. */
+  rpo: RpoEvidence | null;
+  rto: RtoEvidence;
+  splitBrain: SplitBrainEvidence;
+  divergence: DivergenceEvidence;
+}
+
+export interface RunAnalysis {
+  /** Every metric, null where not measured or unbounded. */
+  metrics: Metrics;
+  /** Why each unmeasured metric is null (absent: measured, or null because unbounded). */
+  unmeasured: Partial<Record<MetricName, string>>;
+  evidence: RunEvidence;
+}
+
+/**
+ * Every checker over one run: the runner's single call once the final reads
+ * are in. `finalReads` null means they could not be made: the RPO and
+ * divergence metrics are then unmeasured, never zero.
+ */
+export async function analyzeRun(
+  history: readonly HistoryEvent[],
+  finalReads: FinalReads | null,
+  options: CheckOptions = {},
+): Promise<RunAnalysis> {
+  const writes = checkWrites(history, options);
+  const rto = checkRto(history);
+  const splitBrain = checkSplitBrain(history, options);
+  const primary = primaryRows(finalReads);
+  const rpo = 'error' in primary ? rpoUnmeasured(primary.error) : await checkRpo(history, primary.keys, options);
+  const divergence = await checkDivergence(finalReads, options);
+
+  return {
+    metrics: { ...writes.metrics, ...rpo.metrics, ...rto.metrics, ...splitBrain.metrics, ...divergence.metrics },
+    unmeasured: { ...writes.unmeasured, ...rpo.unmeasured, ...rto.unmeasured, ...splitBrain.unmeasured, ...divergence.unmeasured },
+    evidence: {
+      writes: writes.evidence,
+      rpo: rpo.evidence,
+      rto: rto.evidence,
+      splitBrain: splitBrain.evidence,
+      divergence: divergence.evidence,
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { CannedHistory, wallAt } from './canned-history.ts';
+import { checkRto, parseServerTime } from './rto.ts';
+
+const oldPrimary = { instance: 'pg-a', timeline: 1 };
+const newPrimary = { instance: 'pg-b', timeline: 2 };
+
+/** Writes every 100 ms until 9.9 s, primary killed at 10 s, refused every 500 ms, back at 17 s on pg-b. */
+function failover(): CannedHistory {
+  return new CannedHistory()
+    .steadyWrites('before', 0, 9_900, 100, oldPrimary)
+    .inject(10_000, 'f1')
+    .failingWrites('down', 10_000, 16_500, 500)
+    .write('first-back', 17_000, { ok: 17_050, ...newPrimary, serverTime: wallAt(17_040) })
+    .steadyWrites('after', 17_100, 20_000, 100, newPrimary)
+    .heal(25_000, 'f1');
+}
+
+describe('checkRto', () => {
+  it('measures RTO from the inject to the first acknowledged write, with downtime, server view and resolution', () => {
+    const { metrics, evidence, unmeasured } = checkRto(failover().events());
+    expect(metrics).toEqual({
+      rto_seconds: 7.05,
+      write_downtime_seconds: 7.145, // last ack 9.905 → 17.05
+      server_rto_seconds: 7.04,
+      rto_resolution_seconds: 0.5,
+      faults_injected: 1,
+      faults_unhealed: 0,
+    });
+    expect(unmeasured).toEqual({});
+    const [f1] = evidence.faults;
+    expect(f1).toMatchObject({
+      fault: 'f1', recovered: true, newTimeline: true, newInstance: true,
+      firstOk: { key: 'first-back', instance: 'pg-b', timeline: 2 },
+      lastOkBefore: { instance: 'pg-a', timeline: 1 },
+      attemptsDuringOutage: 14,
+    });
+  });
+
+  it('does not count a write invoked before the fault and acknowledged after it as recovery', () => {
+    const history = new CannedHistory()
+      .steadyWrites('before', 0, 9_900, 100, oldPrimary)
+      .write('in-flight', 9_950, { ok: 12_000, ...oldPrimary }) // held in a sync-rep wait, released late
+      .inject(10_000, 'f1')
+      .failingWrites('down', 10_000, 14_500, 500)
+      .write('first-back', 15_000, { ok: 15_020, ...newPrimary })
+      .events();
+    const { metrics, evidence } = checkRto(history);
+    expect(metrics.rto_seconds).toBe(5.02);
+    expect(evidence.faults[0]?.firstOk?.key).toBe('first-back');
+    // The late ack splits the outage: 9.905 → 12.0 and 12.0 → 15.02; the longer piece is the downtime.
+    expect(metrics.write_downtime_seconds).toBe(3.02);
+  });
+
+  it('reports RTO null, never 0, when no write is acknowledged after the fault', () => {
+    const history = new CannedHistory()
+      .steadyWrites('before', 0, 9_900, 100, oldPrimary)
+      .inject(10_000, 'f1')
+      .failingWrites('down', 10_000, 40_000, 500)
+      .events();
+    const { metrics, evidence, unmeasured } = checkRto(history);
+    expect(metrics.rto_seconds).toBeNull();
+    expect(metrics.write_downtime_seconds).toBeNull();
+    expect(metrics.rto_resolution_seconds).toBeNull();
+    // Measured as unbounded, not "could not measure": a threshold on it fails.
+    expect(unmeasured.rto_seconds).toBeUndefined();
+    expect(evidence.faults[0]).toMatchObject({ recovered: false, firstOk: null, attemptsDuringOutage: 61, resolutionSeconds: 0.5 });
+  });
+
+  it('calls RTO unmeasured when no write was even attempted after the fault', () => {
+    const history = new CannedHistory().steadyWrites('before', 0, 9_900, 100, oldPrimary).inject(10_000, 'f1').events();
+    const { metrics, unmeasured } = checkRto(history);
+    expect(metrics.rto_seconds).toBeNull();
+    expect(unmeasured.rto_seconds).toMatch(/fault f1: no write was attempted after it/);
+  });
+
+  it('calls RTO unmeasured when no fault was injected', () => {
+    const history = new CannedHistory().steadyWrites('w', 0, 5_000, 100, oldPrimary).events();
+    const { metrics, unmeasured } = checkRto(history);
+    expect(metrics).toMatchObject({ rto_seconds: null, faults_injected: 0, faults_unhealed: 0 });
+    expect(unmeasured.rto_seconds).toBe('no fault was injected');
+  });
+
+  it('still measures RTO for a fault never healed, and counts it unhealed', () => {
+    const history = failover().events().filter((e) => e.type !== 'heal');
+    const { metrics, evidence } = checkRto(history);
+    expect(metrics.rto_seconds).toBe(7.05);
+    expect(metrics.faults_unhealed).toBe(1);
+    expect(evidence.records[0]).toMatchObject({ fault: 'f1', healedAt: null, healOutcome: 'none' });
+  });
+
+  it('counts a failed heal as unhealed, and a later successful retry as healed', () => {
+    const failed = failover().heal(24_000, 'f1', 'failed').events().filter((e) => !(e.type === 'heal' && e.outcome === 'healed'));
+    expect(checkRto(failed).metrics.faults_unhealed).toBe(1);
+    expect(checkRto(failed).evidence.records[0]).toMatchObject({ healOutcome: 'failed', healError: 'container did not start' });
+    const retried = failover().heal(24_000, 'f1', 'failed').events();
+    expect(checkRto(retried).evidence.records[0]).toMatchObject({ healOutcome: 'healed', healedAt: wallAt(25_000) });
+  });
+
+  it('takes the worst fault for the run metrics', () => {
+    const history = failover()
+      .inject(30_000, 'f2', 'switchover', ['pg-b'])
+      .failingWrites('switching', 30_000, 31_000, 250)
+      .write('back-2', 31_500, { ok: 31_510, instance: 'pg-c', timeline: 3 })
+      .events();
+    const { metrics, evidence } = checkRto(history);
+    expect(evidence.faults.map((f) => f.rtoSeconds)).toEqual([7.05, 1.51]);
+    expect(metrics.rto_seconds).toBe(7.05);
+    expect(metrics.faults_injected).toBe(2);
+    expect(metrics.faults_unhealed).toBe(1);
+  });
+
+  it('reads PostgreSQL text timestamps for the server-side RTO', () => {
+    expect(parseServerTime('2025-01-01 10:00:17.040123+00')).toBe(Date.parse('2025-01-01T10:00:17.040Z'));
+    expect(parseServerTime('2025-01-01T10:00:17.040+00:00')).toBe(Date.parse('2025-01-01T10:00:17.040Z'));
+  });
+});
