@@ -47,7 +47,9 @@ export async function provisionStack(
   secrets: StackSecrets,
   clientPort: number,
   progress: Progress,
+  signal?: AbortSignal,
 ): Promise<ProvisionedStack> {
+  signal?.throwIfAborted();
   const subnetPrefix = await pickRunSubnet(docker, options.subnet);
   const layout = stackLayout(options, subnetPrefix);
   const instancePorts = new Map<string, InstancePorts>();
@@ -67,6 +69,7 @@ export async function provisionStack(
   });
 
   await progress.phase('containers', async () => {
+    signal?.throwIfAborted();
     const starts: Array<Promise<unknown>> = [];
     for (const member of layout.etcd) {
       starts.push(startMember(docker, image, options.runId, layout, member, { cmd: etcdCommand(layout, member) }));
@@ -110,7 +113,8 @@ export async function provisionStack(
   });
 
   const apis = layout.postgres.map((n) => new PatroniApi(`http://127.0.0.1:${instancePorts.get(n.name)!.patroni}`));
-  const cluster = await progress.phase('patroni cluster', () => waitForHealthyCluster(apis, options, progress, 180_000));
+  signal?.throwIfAborted();
+  const cluster = await progress.phase('patroni cluster', () => waitForHealthyCluster(apis, options, progress, 180_000, signal));
   const leaderName = cluster.members.find((m) => m.role === 'leader')!.name;
   const leaderPorts = instancePorts.get(leaderName)!;
 
@@ -125,6 +129,7 @@ export async function provisionStack(
     createAppRole(connection('127.0.0.1', leaderPorts.postgres, 'postgres', secrets.superuser, 'postgres'), secrets.app),
   );
 
+  signal?.throwIfAborted();
   await progress.phase('archive and first backup', async () => {
     const repo = docker.getContainer(layout.repo.containerName);
     await execIn(repo, ['pgbackrest', `--stanza=${STANZA}`, 'stanza-create'], { user: 'postgres', timeoutMs: 120_000 });
@@ -257,11 +262,13 @@ async function waitForHealthyCluster(
   options: LocalStackOptions,
   progress: Progress,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<PatroniCluster> {
   const deadline = performance.now() + timeoutMs;
   let problem = 'no Patroni API answered yet';
   let lastNoted = '';
   while (performance.now() < deadline) {
+    signal?.throwIfAborted();
     for (const api of apis) {
       try {
         const cluster = await api.cluster();

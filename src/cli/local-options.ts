@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.ts';
+import {
+  DEFAULT_CLIENT_PORT,
+  DEFAULT_PATRONI,
+  DEFAULT_ZONES,
+  type LocalStackOptions,
+  type SyncMode,
+} from '../targets/local/stack-options.ts';
+import { TARGET_KINDS, type TargetKind } from '../targets/target.ts';
+
+/** Flags shared by `up` and `run` that shape the local stack. */
+export interface StackFlags {
+  target?: string;
+  zones?: string;
+  sync?: string;
+  syncStandbys?: string;
+  ttl?: string;
+  loopWait?: string;
+  retryTimeout?: string;
+  port?: string;
+  subnet?: string;
+  runId?: string;
+  config?: string;
+}
+
+const CONFIG_KEYS = ['zones', 'synchronous', 'syncStandbys', 'patroni', 'port', 'subnet'] as const;
+const SYNC_MODES: readonly SyncMode[] = ['off', 'on', 'strict'];
+
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function parseTarget(value: string | undefined): TargetKind {
+  const target = value ?? 'local';
+  if (!(TARGET_KINDS as readonly string[]).includes(target)) {
+    throw new UsageError(`unknown target "${target}": expected one of ${TARGET_KINDS.join(', ')}`);
+  }
+  return target as TargetKind;
+}
+
+/** Builds the stack options: defaults, then the config file, then flags. Bad input → UsageError (exit 2). */
+export function localOptionsFromFlags(flags: StackFlags): LocalStackOptions {
+  const file = flags.config ? readConfigFile(flags.config) : {};
+  const patroniFile = (file.patroni ?? {}) as Record<string, unknown>;
+  const zones = flags.zones !== undefined ? splitZones(flags.zones) : ((file.zones as string[] | undefined) ?? DEFAULT_ZONES);
+  const synchronous = (flags.sync ?? (file.synchronous as string | undefined) ?? 'on') as SyncMode;
+  if (!SYNC_MODES.includes(synchronous)) {
+    throw new UsageError(`synchronous mode "${synchronous}" is invalid: expected off, on or strict`);
+  }
+  return {
+    runId: flags.runId ?? newRunId(),
+    zones,
+    synchronous,
+    syncStandbys: int(flags.syncStandbys, 'sync-standbys') ?? (file.syncStandbys as number | undefined) ?? 1,
+    patroni: {
+      ttl: int(flags.ttl, 'ttl') ?? (patroniFile.ttl as number | undefined) ?? DEFAULT_PATRONI.ttl,
+      loopWait: int(flags.loopWait, 'loop-wait') ?? (patroniFile.loopWait as number | undefined) ?? DEFAULT_PATRONI.loopWait,
+      retryTimeout: int(flags.retryTimeout, 'retry-timeout') ?? (patroniFile.retryTimeout as number | undefined) ?? DEFAULT_PATRONI.retryTimeout,
+    },
+    clientPort: int(flags.port, 'port') ?? (file.port as number | undefined) ?? DEFAULT_CLIENT_PORT,
+    ...(flags.subnet ?? file.subnet ? { subnet: (flags.subnet ?? file.subnet) as string } : {}),
+  };
+}
+
+function splitZones(value: string): string[] {
+  return value
+    .split(',')
+    .map((z) => z.trim())
+    .filter((z) => z.length > 0);
+}
+
+function int(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`--${flag} expects a whole number (got "${value}")`);
+  return Number(value);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new UsageError(`cannot read config file ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { path }, cause);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(cause as Error).message}`, { path }, cause);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`config file ${path} must hold a JSON object with ${CONFIG_KEYS.join(', ')}`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      throw new UsageError(`config file ${path}: unknown field "${key}" (expected ${CONFIG_KEYS.join(', ')})`);
+    }
+  }
+  return parsed as Record<string, unknown>;
+}

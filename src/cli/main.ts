@@ -1,0 +1,92 @@
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, PgdrillError } from '../errors.ts';
+import { cleanupCommand, downCommand } from './commands/down.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { statusCommand } from './commands/status.ts';
+import { upCommand } from './commands/up.ts';
+import type { StackFlags } from './local-options.ts';
+
+/** Adds the options that shape a stack (shared by `up` and `run`). */
+export function addStackOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--target <target>', 'where the stack runs: local, kind, kubernetes').default('local'))
+    .option('--zones <list>', 'comma-separated zone names, one instance and one etcd member each (default a,b,c)')
+    .option('--sync <mode>', 'synchronous replication: off, on or strict (default on)')
+    .option('--sync-standbys <n>', 'synchronous standbys a commit waits for (default 1)')
+    .option('--ttl <seconds>', 'Patroni leader ttl (default 10)')
+    .option('--loop-wait <seconds>', 'Patroni loop_wait (default 2)')
+    .option('--retry-timeout <seconds>', 'Patroni retry_timeout (default 4)')
+    .option('--port <port>', 'client endpoint port on 127.0.0.1, 0 for any free one (default 15432)')
+    .option('--subnet <cidr>', 'the run network, a /24 inside 198.18.0.0/15 (default: first free)')
+    .option('--run-id <id>', 'name the run instead of a random id')
+    .option('--config <file>', 'JSON file with zones, synchronous, syncStandbys, patroni {ttl, loopWait, retryTimeout}, port, subnet');
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('pgdrill')
+    .description('Chaos and verification harness for PostgreSQL high availability and point-in-time recovery')
+    .version('0.1.0')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  addStackOptions(program.command('up').description('bring up a local HA stack and leave it running; print its endpoints')).action(
+    async (flags: StackFlags) => setExit(await upCommand(flags)),
+  );
+  program
+    .command('status')
+    .description('each instance: zone, role, state, timeline, lag; the WAL archiver')
+    .option('--run <id>', 'which run (default: the only one up)')
+    .option('--json', 'print JSON')
+    .action(async (flags: { run?: string; json?: boolean }) => setExit(await statusCommand(flags)));
+  program
+    .command('down')
+    .description('remove everything of one run')
+    .option('--run <id>', 'which run (default: the only one up)')
+    .action(async (flags: { run?: string }) => setExit(await downCommand(flags)));
+  program
+    .command('cleanup')
+    .description('remove everything labelled pgdrill.run (runs killed before their teardown)')
+    .action(async () => setExit(await cleanupCommand()));
+  program
+    .command('doctor')
+    .description('list each prerequisite and its state')
+    .action(async () => setExit(await doctorCommand()));
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (shared/DESIGN.md "Outcomes"). */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.pass;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its one line; help and version are not errors.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    return EXIT.usage;
+  }
+  if (error instanceof PgdrillError) {
+    process.stderr.write(`pgdrill: ${error.message}\n`);
+    if (process.env.PGDRILL_DEBUG) process.stderr.write(`${error.stack}\n${formatCause(error.cause)}`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`pgdrill: unexpected error: ${message}\n`);
+  if (process.env.PGDRILL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return EXIT.infrastructure;
+}
+
+function formatCause(cause: unknown): string {
+  if (cause === undefined) return '';
+  return `caused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`;
+}

@@ -1,0 +1,142 @@
+import type Docker from 'dockerode';
+import type { Progress } from '../../progress/progress.ts';
+import type { TeardownStack } from '../../runner/teardown-stack.ts';
+import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
+import type { Capability, StartedTarget, Topology } from '../target.ts';
+import { execIn } from './docker-exec.ts';
+import { ensureDockerEngine } from './docker-engine.ts';
+import { claimClientPort } from './host-ports.ts';
+import { ensureNodeImage } from './node-image.ts';
+import { PatroniApi } from './patroni-api.ts';
+import { topologyFromCluster } from './patroni-topology.ts';
+import { provisionStack, type ProvisionedStack } from './provision.ts';
+import { removeRunResources } from './run-resources.ts';
+import { endpointUrl, removeRunFiles, writeRunFiles, type RunFiles, type RunRecord } from './run-state.ts';
+import { newSecrets, secretValues, type StackSecrets } from './secrets.ts';
+import { validateLocalOptions, type LocalStackOptions } from './stack-options.ts';
+
+export interface StartLocalTargetArgs {
+  options: LocalStackOptions;
+  progress: Progress;
+  /** The run's teardown stack: removal of the stack is registered on it before anything is created. */
+  teardowns: TeardownStack;
+  signal?: AbortSignal;
+}
+
+/**
+ * Validates the options (exit 2 before anything starts), prepares the
+ * engine and image, and brings the stack up. The run's removal is on the
+ * teardown stack before the first resource exists.
+ */
+export async function startLocalTarget(args: StartLocalTargetArgs): Promise<LocalTarget> {
+  const options = validateLocalOptions(args.options);
+  const clientPort = await claimClientPort(options.clientPort);
+  const docker = await ensureDockerEngine(args.progress);
+  const image = await ensureNodeImage(docker, args.progress);
+  const secrets = newSecrets();
+  args.teardowns.defer(`remove run ${options.runId}`, () => removeLocalRun(docker, options.runId));
+  const stack = await provisionStack(docker, image, options, secrets, clientPort, args.progress, args.signal);
+  const record = runRecord(options, image, stack);
+  const files = writeRunFiles(record, [stack.client, ...stack.instances.map((i) => i.connection)]);
+  return new LocalTarget(docker, options, image, stack, secrets, record, files);
+}
+
+/** Removes the run's containers, network, volume and state files (twice: a create in flight at Ctrl-C may land late). */
+export async function removeLocalRun(docker: Docker, runId: string): Promise<void> {
+  await removeRunResources(docker, runId);
+  await new Promise((r) => setTimeout(r, 300));
+  await removeRunResources(docker, runId);
+  removeRunFiles(runId);
+}
+
+export class LocalTarget implements StartedTarget {
+  readonly kind = 'local' as const;
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['primary-kill', 'postgres-kill', 'switchover']);
+  private cachedVersions: Record<string, string> | undefined;
+
+  constructor(
+    readonly docker: Docker,
+    readonly options: LocalStackOptions,
+    readonly image: string,
+    readonly stack: ProvisionedStack,
+    private readonly stackSecrets: StackSecrets,
+    readonly record: RunRecord,
+    readonly files: RunFiles,
+  ) {}
+
+  get runId(): string {
+    return this.options.runId;
+  }
+
+  get client(): ConnectionInfo {
+    return this.stack.client;
+  }
+
+  get instances(): readonly InstanceEndpoint[] {
+    return this.stack.instances;
+  }
+
+  /** The Patroni REST API of one instance. */
+  patroni(instance: string): PatroniApi {
+    const ports = this.stack.instancePorts.get(instance);
+    if (!ports) throw new Error(`unknown instance ${instance}`);
+    return new PatroniApi(`http://127.0.0.1:${ports.patroni}`);
+  }
+
+  container(name: string): Docker.Container {
+    return this.docker.getContainer(`pgdrill-${this.runId}-${name}`);
+  }
+
+  async topology(): Promise<Topology> {
+    return topologyFromCluster(
+      this.stack.layout.postgres.map((n) => ({ name: n.name, zone: n.zone! })),
+      this.stack.layout.postgres.map((n) => this.patroni(n.name)),
+    );
+  }
+
+  async versions(): Promise<Record<string, string>> {
+    if (this.cachedVersions) return this.cachedVersions;
+    const node = this.container(this.stack.layout.postgres[0]!.name);
+    const ask = async (cmd: string[]): Promise<string> =>
+      (await execIn(node, cmd, { check: false, timeoutMs: 10_000 })).stdout.trim().split('\n')[0] ?? '';
+    const [postgres, patroni, pgbackrest, etcd, haproxy] = await Promise.all([
+      ask(['postgres', '--version']),
+      ask(['patroni', '--version']),
+      ask(['pgbackrest', 'version']),
+      ask(['etcd', '--version']),
+      ask(['haproxy', '-v']),
+    ]);
+    const imageId = (await this.docker.getImage(this.image).inspect()).Id;
+    this.cachedVersions = { postgres, patroni, pgbackrest, etcd, haproxy, image: this.image, imageId };
+    return this.cachedVersions;
+  }
+
+  secrets(): readonly string[] {
+    return secretValues(this.stackSecrets);
+  }
+
+  async teardown(): Promise<void> {
+    await removeLocalRun(this.docker, this.runId);
+  }
+}
+
+function runRecord(options: LocalStackOptions, image: string, stack: ProvisionedStack): RunRecord {
+  return {
+    runId: options.runId,
+    target: 'local',
+    createdAt: new Date().toISOString(),
+    image,
+    network: stack.layout.networkName,
+    subnet: stack.layout.subnet,
+    options: { ...options, clientPort: stack.clientPort },
+    client: { url: endpointUrl(stack.client), host: stack.client.host, port: stack.client.port },
+    instances: stack.instances.map((i) => ({
+      name: i.name,
+      zone: i.zone,
+      url: endpointUrl(i.connection),
+      host: i.connection.host,
+      port: i.connection.port,
+      patroniUrl: `http://127.0.0.1:${stack.instancePorts.get(i.name)!.patroni}`,
+    })),
+  };
+}

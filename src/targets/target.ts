@@ -1,0 +1,45 @@
+import type { FaultKind } from '../history/events.ts';
+import type { ConnectionInfo, InstanceEndpoint } from './endpoints.ts';
+
+export type TargetKind = 'local' | 'kind' | 'kubernetes';
+export const TARGET_KINDS: readonly TargetKind[] = ['local', 'kind', 'kubernetes'];
+
+/** What the engine under test says about one instance right now. */
+export interface InstanceState {
+  name: string;
+  zone: string;
+  role: 'primary' | 'sync-replica' | 'replica' | 'unknown';
+  /** The engine's own word for its state (Patroni: running, stopped, starting, ...). */
+  state: string;
+  timeline: number | null;
+  lagBytes: number | null;
+}
+
+export interface Topology {
+  instances: InstanceState[];
+  /** Name of the instance the engine considers primary, if any. */
+  primary: string | null;
+}
+
+export type Capability = FaultKind | 'backup' | 'restore';
+
+/**
+ * A target whose stack is up. Everything above the target (workload,
+ * observers, faults, checks) reaches the database only through this.
+ */
+export interface StartedTarget {
+  readonly kind: TargetKind;
+  readonly runId: string;
+  /** Endpoint that follows the primary (HAProxy on local, the -rw Service on Kubernetes). */
+  readonly client: ConnectionInfo;
+  /** Direct endpoints, one per instance. */
+  readonly instances: readonly InstanceEndpoint[];
+  readonly capabilities: ReadonlySet<Capability>;
+  topology(): Promise<Topology>;
+  /** Versions of the pieces under test, for reports (PostgreSQL, Patroni, pgBackRest, image id, ...). */
+  versions(): Promise<Record<string, string>>;
+  /** Every secret of the run, so outputs can be checked and scrubbed. */
+  secrets(): readonly string[];
+  /** Removes everything the target created for this run. Safe to call more than once. */
+  teardown(): Promise<void>;
+}
