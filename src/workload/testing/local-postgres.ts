@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { CommandError, InfrastructureError } from '../../errors.ts';
-import type { ConnectionInfo } from '../../targets/endpoints.ts';
+import type { ConnectionInfo, InstanceEndpoint } from '../../targets/endpoints.ts';
 
 const BIN = process.env['PGDRILL_PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
 const LOOPBACK = '127.0.0.1';
@@ -127,6 +127,11 @@ export class LocalPostgres {
       await rm(root, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** This server as an instance of a stack (for observers): its name and the app role. */
+  endpoint(zone = 'zone-a'): InstanceEndpoint {
+    return { name: this.instanceName, zone, connection: this.connection };
   }
 
   /** Runs SQL as the superuser on a fresh connection; returns the rows. */

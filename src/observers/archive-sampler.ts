@@ -1,0 +1,107 @@
+/**
+ * WAL archive health, sampled on every instance that archives (the primary;
+ * a replica too when archive_mode = always): pg_stat_archiver's counts, the
+ * age of the last archived segment and the WAL kept in pg_wal. A stalled
+ * archive shows as a rising age, rising failed_count and growing WAL while it
+ * lasts, which is what the report must make visible.
+ */
+import type { ArchiveEvent, HistoryBody } from '../history/events.ts';
+import type { InstanceEndpoint } from '../targets/endpoints.ts';
+import { InstanceConnection } from './instance-connection.ts';
+import { runEvery, settleWithin, type Observer } from './sampling-loop.ts';
+
+export interface ArchiveSamplerOptions {
+  instances: readonly InstanceEndpoint[];
+  record: (body: HistoryBody) => void;
+  /** Default 1000. */
+  intervalMs?: number;
+  /** Default 1000. */
+  timeoutMs?: number;
+}
+
+const ARCHIVER_SQL = `SELECT
+  pg_is_in_recovery() AS in_recovery,
+  current_setting('archive_mode') AS archive_mode,
+  archived_count,
+  failed_count,
+  last_archived_wal,
+  extract(epoch FROM clock_timestamp() - last_archived_time)::float8 AS last_archived_age
+FROM pg_stat_archiver`;
+
+// pg_ls_waldir() needs pg_monitor (or superuser); kept apart so that a role
+// without it still gets the archiver's counts.
+const WAL_SIZE_SQL = 'SELECT coalesce(sum(size), 0)::float8 AS bytes FROM pg_ls_waldir()';
+
+interface ArchiverRow {
+  in_recovery: boolean;
+  archive_mode: string;
+  archived_count: string;
+  failed_count: string;
+  last_archived_wal: string | null;
+  last_archived_age: number | null;
+}
+
+export class ArchiveSampler implements Observer {
+  private readonly controller = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private readonly connections: InstanceConnection[];
+  private failure: unknown;
+
+  constructor(private readonly options: ArchiveSamplerOptions) {
+    this.connections = options.instances.map(
+      (endpoint) => new InstanceConnection(endpoint, { connectTimeoutMs: options.timeoutMs ?? 1_000, applicationName: 'pgdrill-archive-sampler' }),
+    );
+  }
+
+  start(): void {
+    for (const connection of this.connections) {
+      const access = { walSize: true };
+      const sample = async () => {
+        const event = await sampleArchive(connection, this.options.timeoutMs ?? 1_000, access);
+        if (event && !this.controller.signal.aborted) this.options.record(event);
+      };
+      this.loops.push(
+        runEvery(this.options.intervalMs ?? 1_000, this.controller.signal, sample).catch((error: unknown) => {
+          this.failure ??= error;
+        }),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    for (const connection of this.connections) connection.close();
+    await settleWithin(this.loops, 200);
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+/**
+ * One sample, or undefined when the instance does not archive or did not
+ * answer (the probe records reachability). When the WAL size is off limits to
+ * this role, `access.walSize` turns false and it is not asked again.
+ */
+async function sampleArchive(
+  connection: InstanceConnection,
+  timeoutMs: number,
+  access: { walSize: boolean },
+): Promise<ArchiveEvent | undefined> {
+  const answer = await connection.query<ArchiverRow>({ text: ARCHIVER_SQL }, timeoutMs);
+  const row = answer.ok ? answer.rows[0] : undefined;
+  if (!row || (row.in_recovery && row.archive_mode !== 'always')) return undefined;
+  let walRetainedBytes: number | null = null;
+  if (access.walSize) {
+    const wal = await connection.query<{ bytes: number }>({ text: WAL_SIZE_SQL }, timeoutMs);
+    if (!wal.ok && wal.sqlState === '42501') access.walSize = false;
+    if (wal.ok) walRetainedBytes = wal.rows[0]?.bytes ?? null;
+  }
+  return {
+    type: 'archive',
+    instance: connection.endpoint.name,
+    archivedCount: Number(row.archived_count),
+    failedCount: Number(row.failed_count),
+    lastArchivedWal: row.last_archived_wal,
+    lastArchivedAgeSeconds: row.last_archived_age === null ? null : Math.round(row.last_archived_age * 1000) / 1000,
+    walRetainedBytes,
+  };
+}
