@@ -27,6 +27,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Chaos and verification harness for PostgreSQL high availability and point-in-time recovery')
     .version('0.1.0')
     .showSuggestionAfterError(true)
+    // One line per error: a suggestion ("Did you mean up?") joins the message.
+    .configureOutput({ outputError: (text, write) => write(`pgdrill: ${text.trim().replace(/\n+/g, ' ')}\n`) })
     .exitOverride();
 
   addStackOptions(program.command('up').description('bring up a local HA stack and leave it running; print its endpoints')).action(
@@ -46,12 +48,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('cleanup')
     .description('remove everything labelled pgdrill.run (runs killed before their teardown)')
-    .action(async () => setExit(await cleanupCommand()));
+    .option('--run <id>', 'only this run')
+    .action(async (flags: { run?: string }) => setExit(await cleanupCommand(flags)));
   program
     .command('doctor')
     .description('list each prerequisite and its state')
     .action(async () => setExit(await doctorCommand()));
-  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
 

@@ -14,10 +14,10 @@ export async function downCommand(flags: { run?: string }): Promise<number> {
 }
 
 /** `pgdrill cleanup`: removes everything labelled pgdrill.run, for runs killed before their teardown. */
-export async function cleanupCommand(): Promise<number> {
+export async function cleanupCommand(flags: { run?: string } = {}): Promise<number> {
   const docker = dockerClient();
-  const runs = new Set([...(await listRuns(docker)), ...recordedRunIds()]);
-  const removed = await removeRunResources(docker);
+  const runs = flags.run !== undefined ? new Set([flags.run]) : new Set([...(await listRuns(docker)), ...recordedRunIds()]);
+  const removed = await removeRunResources(docker, flags.run);
   for (const runId of runs) removeRunFiles(runId);
   printLine(
     `removed ${runs.size} run(s): ${removed.containers} container(s), ${removed.networks} network(s), ${removed.volumes} volume(s)`,

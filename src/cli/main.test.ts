@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.ts';
+
+// Bad input is refused with one clear line and exit 2, before anything starts:
+// none of these touch Docker (they fail during validation).
+describe('pgdrill CLI: bad input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgdrill-cli-'));
+  const env = { PGDRILL_STATE_DIR: join(dir, 'state') };
+  let busy: Server;
+  let busyPort = 0;
+
+  beforeAll(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    busyPort = (busy.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+  const badConfig = join(dir, 'bad.json');
+  writeFileSync(badConfig, '{"zones": ["a"], "replicas": 3}');
+  const unreadable = join(dir, 'not-json.json');
+  writeFileSync(unreadable, 'zones: a');
+
+  const cases: Array<[string, () => string[], RegExp | (() => RegExp)]> = [
+    ['an unknown flag', () => ['up', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown command', () => ['upp'], /unknown command 'upp'/],
+    ['an unknown target', () => ['up', '--target', 'moon'], /unknown target "moon"/],
+    ['fewer than one zone', () => ['up', '--zones', ''], /at least one zone/],
+    ['a port already in use', () => ['up', '--port', String(busyPort)], () => new RegExp(`port ${busyPort} on 127.0.0.1 is already in use`)],
+    ['a missing config file', () => ['up', '--config', join(dir, 'nope.json')], /cannot read config file .*nope\.json: ENOENT/],
+    ['a config file that is not JSON', () => ['up', '--config', unreadable], /is not valid JSON/],
+    ['a config file with an unknown field', () => ['up', '--config', badConfig], /unknown field "replicas"/],
+    ['a bad synchronous mode', () => ['up', '--sync', 'sometimes'], /synchronous mode "sometimes" is invalid/],
+    ['Patroni timings that cannot work', () => ['up', '--ttl', '5', '--loop-wait', '2', '--retry-timeout', '4'], /loop_wait \+ 2 \* retry_timeout <= ttl/],
+    ['a subnet outside 198.18.0.0/15', () => ['up', '--subnet', '10.0.0.0/24'], /inside 198\.18\.0\.0\/15/],
+    ['status with no run up', () => ['status'], /no run is up/],
+  ];
+
+  it.each(cases)('%s: exit 2 with one line', async (_name, args, message) => {
+    const result = await runCli(args(), env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(typeof message === 'function' ? message() : message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+
+  it('help exits 0 and lists the commands', async () => {
+    const result = await runCli(['--help'], env);
+    expect(result.code).toBe(0);
+    for (const command of ['up', 'status', 'down', 'cleanup', 'doctor']) expect(result.stdout).toContain(command);
+  });
+});
