@@ -12,6 +12,8 @@ export interface LostWrite {
   instance: string;
   timeline: number;
   serverTime: string;
+  /** The server's warning that the synchronous wait was cancelled: why an acknowledged write could be lost. */
+  syncRepWarning?: string;
 }
 
 export interface PhantomWrite {
@@ -76,6 +78,7 @@ export async function checkRpo(
       lost.push({
         key: op.key, process: op.process, ackT: c.t, ackedAt: c.wall,
         instance: c.instance, timeline: c.timeline, serverTime: c.serverTime,
+        ...(c.syncRepWarning === undefined ? {} : { syncRepWarning: c.syncRepWarning }),
       });
     } else if (c?.type === 'fail' && isPresent) {
       phantom.push({ key: op.key, process: op.process, failedAt: c.wall, error: c.error });

@@ -1,0 +1,29 @@
+import { defineScenario, heal, inject, wait } from 'pgdrill';
+
+// Only the postgres process dies (SIGKILL), the container and Patroni live on:
+// Patroni restarts postgres in place (crash recovery) or fails over, whichever
+// it decides. Either way committed writes survive the crash.
+export default defineScenario({
+  name: 'postgres-crash',
+  description: 'Kill only the primary postgres process: crash recovery or failover, no acknowledged write lost',
+  cluster: {
+    zones: ['a', 'b', 'c'],
+    synchronous: 'on',
+    patroni: { ttl: 15, loopWait: 5, retryTimeout: 5 },
+  },
+  workload: { writers: 4, rate: 100 },
+  steps: [
+    wait('10s'),
+    inject('postgres-kill', { id: 'crash', target: 'primary' }),
+    wait('30s'),
+    heal('crash'),
+    wait('10s'),
+  ],
+  thresholds: [
+    'rto_seconds <= 30',
+    'lost_writes == 0',
+    'split_brain_windows == 0',
+    'phantom_writes == 0',
+    'unexpected_writes == 0',
+  ],
+});

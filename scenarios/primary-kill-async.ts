@@ -1,0 +1,28 @@
+import { defineScenario, heal, inject, wait } from 'pgdrill';
+
+// The same kill with asynchronous replication: a failover may lose the writes
+// the standby had not received yet. This drill measures how many, and over
+// which window (rpo_seconds), instead of gating on zero.
+export default defineScenario({
+  name: 'primary-kill-async',
+  description: 'Kill the primary container under asynchronous replication: measures the writes lost (RPO) and the RTO',
+  cluster: {
+    zones: ['a', 'b', 'c'],
+    synchronous: 'off',
+    patroni: { ttl: 15, loopWait: 5, retryTimeout: 5 },
+  },
+  workload: { writers: 4, rate: 100 },
+  steps: [
+    wait('10s'),
+    inject('primary-kill', { id: 'kill' }),
+    wait('30s'),
+    heal('kill'),
+    wait('10s'),
+  ],
+  thresholds: [
+    'rto_seconds <= 30',
+    'split_brain_windows == 0',
+    'phantom_writes == 0',
+    'unexpected_writes == 0',
+  ],
+});

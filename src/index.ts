@@ -1,0 +1,32 @@
+/**
+ * pgdrill's public API: what a scenario file imports (`from 'pgdrill'`) and
+ * the types other tools use to read reports and histories. Every export is
+ * named here on purpose; keep this file free of heavy runtime imports, since
+ * every scenario file loads it.
+ */
+export { defineScenario, wait, inject, heal, mark, switchover, waitHealthy } from './scenario/define.ts';
+export { SCENARIO_FAULT_KINDS, SYNCHRONOUS_MODES, FAULT_TARGETS } from './scenario/types.ts';
+export type {
+  ScenarioInput,
+  ClusterInput,
+  WorkloadInput,
+  PatroniTimings,
+  StepInput,
+  WaitStepInput,
+  InjectStepInput,
+  HealStepInput,
+  MarkStepInput,
+  WaitHealthyStepInput,
+  ScenarioFaultKind,
+  SynchronousMode,
+  FaultTarget,
+  Scenario,
+  Step,
+} from './scenario/types.ts';
+export type { DurationText, DurationUnit } from './scenario/duration.ts';
+export type { ThresholdOp, ThresholdResult } from './scenario/thresholds.ts';
+export { METRICS, METRIC_NAMES } from './checks/metric-names.ts';
+export type { MetricName, Metrics, MetricInfo } from './checks/metric-names.ts';
+export type { Verdict } from './checks/verdict.ts';
+export type { RunResult, FaultSummary } from './report/run-result.ts';
+export type { HistoryEvent, HistoryBody, HistoryEventType, Stamp, FaultKind } from './history/events.ts';

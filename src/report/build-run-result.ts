@@ -1,0 +1,105 @@
+import type { RunAnalysis } from '../checks/analyze.ts';
+import { listFaults } from '../checks/faults.ts';
+import { METRIC_NAMES, type Metrics } from '../checks/metric-names.ts';
+import { judgeThresholds, mergeVerdicts, type Verdict } from '../checks/verdict.ts';
+import type { HistoryEvent } from '../history/events.ts';
+import { HISTORY_FILE } from '../history/recorder.ts';
+import { describeStep } from '../scenario/describe-step.ts';
+import { evaluateThresholds } from '../scenario/thresholds.ts';
+import type { Scenario } from '../scenario/types.ts';
+import type { FaultSummary, RunResult } from './run-result.ts';
+import { deriveTimeline } from './timeline.ts';
+
+export interface RunResultInput {
+  scenario: Scenario;
+  scenarioFile: string;
+  scenarioSha256: string;
+  target: string;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  environment: Record<string, string>;
+  /** Target-specific settings worth reporting; credentials are masked anyway. */
+  targetConfiguration?: Record<string, string | number | boolean>;
+  history: readonly HistoryEvent[];
+  /** Null when the run ended before the checkers could run. */
+  analysis: RunAnalysis | null;
+  /** The runner's own verdict when the run did not complete normally; merged with the thresholds' verdict. */
+  outcome?: { verdict: Exclude<Verdict, 'pass' | 'fail'>; reason: string };
+  errors?: string[];
+}
+
+/**
+ * Assembles the RunResult: evaluates the thresholds over the metrics, merges
+ * their verdict with the runner's outcome (interrupted > fail > inconclusive
+ * > skipped > pass), and derives faults and the timeline from the history.
+ */
+export function buildRunResult(input: RunResultInput): RunResult {
+  const { scenario, analysis } = input;
+  const thresholds = analysis ? evaluateThresholds(scenario.thresholds, analysis.metrics) : [];
+  const verdicts: Verdict[] = [];
+  const reasons: string[] = [];
+  if (input.outcome) {
+    verdicts.push(input.outcome.verdict);
+    reasons.push(input.outcome.reason);
+  }
+  if (analysis) {
+    const judged = judgeThresholds(thresholds, analysis.unmeasured);
+    verdicts.push(judged.verdict);
+    reasons.push(...judged.reasons);
+  } else if (!input.outcome) {
+    // No checks and no reason given: whatever happened, nothing was shown to pass.
+    verdicts.push('inconclusive');
+    reasons.push('the run ended before its checks ran');
+  }
+  const rto = analysis?.evidence.rto.faults ?? [];
+
+  return {
+    schemaVersion: 1,
+    scenario: scenario.name,
+    description: scenario.description,
+    scenarioFile: input.scenarioFile,
+    scenarioSha256: input.scenarioSha256,
+    target: input.target,
+    runId: input.runId,
+    verdict: mergeVerdicts(...verdicts),
+    verdictReasons: reasons,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    durationSeconds: Math.max(0, (Date.parse(input.finishedAt) - Date.parse(input.startedAt)) / 1000),
+    environment: { ...input.environment },
+    configuration: {
+      cluster: scenario.cluster,
+      workload: scenario.workload,
+      steps: scenario.steps.map(describeStep),
+      thresholds: scenario.thresholds.map((t) => t.expression),
+      target: { ...(input.targetConfiguration ?? {}) },
+    },
+    metrics: analysis ? analysis.metrics : emptyMetrics(),
+    unmeasured: analysis ? analysis.unmeasured : {},
+    thresholds,
+    faults: summarizeFaults(input.history),
+    rto,
+    evidence: analysis?.evidence ?? null,
+    timeline: deriveTimeline(input.history, rto),
+    errors: [...(input.errors ?? [])],
+    files: { history: HISTORY_FILE },
+  };
+}
+
+/** The report.json `faults` entries, from the inject and heal events. */
+export function summarizeFaults(history: readonly HistoryEvent[]): FaultSummary[] {
+  return listFaults(history).map((f) => ({
+    id: f.fault,
+    kind: f.kind,
+    target: f.targets.join(', '),
+    targets: f.targets,
+    injectedAt: f.injectedAt,
+    healedAt: f.healedAt,
+    healOutcome: f.healOutcome,
+  }));
+}
+
+function emptyMetrics(): Metrics {
+  return Object.fromEntries(METRIC_NAMES.map((name) => [name, null])) as Metrics;
+}

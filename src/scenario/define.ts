@@ -1,0 +1,50 @@
+import type { DurationText } from './duration.ts';
+import type {
+  FaultTarget,
+  HealStepInput,
+  InjectStepInput,
+  MarkStepInput,
+  ScenarioFaultKind,
+  ScenarioInput,
+  WaitHealthyStepInput,
+  WaitStepInput,
+} from './types.ts';
+
+/**
+ * Declares a scenario. Only gives the file its types: pgdrill validates the
+ * default export itself before anything starts, so a scenario written as a
+ * plain object (or in plain JavaScript) gets the same checks.
+ */
+export function defineScenario(scenario: ScenarioInput): ScenarioInput {
+  return scenario;
+}
+
+/** Let the workload run for a while. */
+export function wait(duration: DurationText): WaitStepInput {
+  return { wait: duration };
+}
+
+/** Inject a fault; pgdrill heals it on every exit path, or earlier with heal(). */
+export function inject(fault: ScenarioFaultKind, options: { id?: string; target?: FaultTarget } = {}): InjectStepInput {
+  return { inject: fault, ...options };
+}
+
+/** Heal one fault by id, or every fault still active. */
+export function heal(id: string | 'all' = 'all'): HealStepInput {
+  return { heal: id };
+}
+
+/** Record a named instant in the history (e.g. a PITR target). */
+export function mark(name: string): MarkStepInput {
+  return { mark: name };
+}
+
+/** A planned switchover through the HA engine: a fault whose RTO is measured like any other. */
+export function switchover(options: { id?: string } = {}): InjectStepInput {
+  return inject('switchover', options);
+}
+
+/** Wait until the stack is healthy again, at most `timeout`. */
+export function waitHealthy(timeout: DurationText): WaitHealthyStepInput {
+  return { waitHealthy: timeout };
+}

@@ -1,0 +1,29 @@
+import { formatDuration } from './duration.ts';
+import type { Step } from './types.ts';
+
+/** One line per step, for progress output, the history's step events and reports. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'wait':
+      return `wait ${formatDuration(step.ms)}`;
+    case 'inject':
+      return `inject ${step.fault} (${step.id}) on the ${step.target}`;
+    case 'heal':
+      return step.all ? `heal all (${step.ids.join(', ') || 'none active'})` : `heal ${step.ids.join(', ')}`;
+    case 'mark':
+      return `mark ${step.name}`;
+    case 'wait-healthy':
+      return `wait until healthy (at most ${formatDuration(step.timeoutMs)})`;
+    default:
+      return assertNever(step);
+  }
+}
+
+/** Milliseconds the scenario's wait steps add up to (waitHealthy excluded: it is a bound, not a wait). */
+export function plannedWaitMs(steps: readonly Step[]): number {
+  return steps.reduce((sum, step) => sum + (step.kind === 'wait' ? step.ms : 0), 0);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected step ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,122 @@
+import type { FaultKind } from '../history/events.ts';
+import type { DurationText } from './duration.ts';
+import type { Threshold } from './thresholds.ts';
+
+/** Fault kinds a scenario may inject today (the history knows more; each lands with its fault code). */
+export const SCENARIO_FAULT_KINDS = ['primary-kill', 'postgres-kill', 'switchover'] as const satisfies readonly FaultKind[];
+export type ScenarioFaultKind = (typeof SCENARIO_FAULT_KINDS)[number];
+
+/** off: asynchronous replication; on: Patroni synchronous_mode; strict: synchronous_mode_strict (no writes without a standby). */
+export const SYNCHRONOUS_MODES = ['off', 'on', 'strict'] as const;
+export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
+
+/** What a fault hits, resolved when it is injected. */
+export const FAULT_TARGETS = ['primary'] as const;
+export type FaultTarget = (typeof FAULT_TARGETS)[number];
+
+// ---- What a scenario file writes (the authoring form) ----
+
+/** Patroni's timings, in whole seconds; Patroni requires loopWait + 2 × retryTimeout <= ttl. */
+export interface PatroniTimings {
+  ttl: number;
+  loopWait: number;
+  retryTimeout: number;
+}
+
+export interface ClusterInput {
+  /** One instance per zone; at least one (default ['a', 'b', 'c']). */
+  zones?: string[];
+  synchronous: SynchronousMode;
+  patroni?: PatroniTimings;
+}
+
+export interface WorkloadInput {
+  /** Concurrent writers (logical client processes). */
+  writers: number;
+  /** Target writes per second, all writers together. */
+  rate: number;
+}
+
+/** Each step is an object keyed by its kind, so a validation error can say `steps[2].wait`. */
+export interface WaitStepInput {
+  wait: DurationText;
+}
+export interface InjectStepInput {
+  inject: ScenarioFaultKind;
+  /** Fault id for a later heal (default f1, f2, ... in order). */
+  id?: string;
+  target?: FaultTarget;
+}
+export interface HealStepInput {
+  /** A fault id, or 'all' for every fault still active. */
+  heal: string;
+}
+export interface MarkStepInput {
+  /** Records a named point in time (a PITR target, a phase of the drill). */
+  mark: string;
+}
+export interface WaitHealthyStepInput {
+  /** Wait until the stack is healthy again, failing the run as inconclusive after this long. */
+  waitHealthy: DurationText;
+}
+
+export type StepInput = WaitStepInput | InjectStepInput | HealStepInput | MarkStepInput | WaitHealthyStepInput;
+
+export interface ScenarioInput {
+  /** Lowercase words joined by dashes; `pgdrill run <name>` finds scenarios/<name>.ts. */
+  name: string;
+  description: string;
+  cluster: ClusterInput;
+  workload: WorkloadInput;
+  steps: StepInput[];
+  /** "<metric> <op> <number>", e.g. "rto_seconds <= 30". */
+  thresholds: string[];
+}
+
+// ---- What the runner gets (validated, defaults applied, durations in ms) ----
+
+export interface WaitStep {
+  kind: 'wait';
+  ms: number;
+  text: string;
+}
+export interface InjectStep {
+  kind: 'inject';
+  fault: ScenarioFaultKind;
+  id: string;
+  target: FaultTarget;
+}
+export interface HealStep {
+  kind: 'heal';
+  /** Fault ids to heal, resolved: 'all' becomes every fault injected before this step. */
+  ids: string[];
+  all: boolean;
+}
+export interface MarkStep {
+  kind: 'mark';
+  name: string;
+}
+export interface WaitHealthyStep {
+  kind: 'wait-healthy';
+  timeoutMs: number;
+  text: string;
+}
+
+export type Step = WaitStep | InjectStep | HealStep | MarkStep | WaitHealthyStep;
+export type StepKind = Step['kind'];
+
+export interface ClusterSpec {
+  zones: string[];
+  synchronous: SynchronousMode;
+  /** Absent: the target's own defaults. */
+  patroni?: PatroniTimings;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  cluster: ClusterSpec;
+  workload: WorkloadInput;
+  steps: Step[];
+  thresholds: Threshold[];
+}
