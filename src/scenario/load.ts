@@ -78,7 +78,7 @@ export async function listScenarios(dir: string): Promise<ScenarioListing[]> {
       listings.push({ name: fallbackName, description: '', file: resolve(dir, file), error: message });
     }
   }
-  return listings;
+  return listings.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 async function resolveScenarioFile(fileOrName: string, scenariosDir: string, cwd: string): Promise<string> {

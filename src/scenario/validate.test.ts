@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { heal, inject, mark, switchover, wait, waitHealthy } from './define.ts';
+import { describeStep, plannedWaitMs } from './describe-step.ts';
+import { ScenarioError } from './errors.ts';
+import { validateScenario } from './validate.ts';
+
+const FILE = 'scenarios/my-drill.ts';
+
+function valid(): Record<string, unknown> {
+  return {
+    name: 'my-drill',
+    description: 'a drill',
+    cluster: { synchronous: 'on' },
+    workload: { writers: 4, rate: 100 },
+    steps: [wait('10s'), inject('primary-kill'), wait('30s'), heal('f1')],
+    thresholds: ['rto_seconds <= 30', 'lost_writes == 0'],
+  };
+}
+
+/** The ScenarioError a bad scenario throws. */
+function problem(mutate: (s: Record<string, unknown>) => void): ScenarioError {
+  const scenario = valid();
+  mutate(scenario);
+  try {
+    validateScenario(scenario, FILE);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScenarioError);
+    const e = error as ScenarioError;
+    expect(e.exitCode).toBe(2);
+    expect(e.message).not.toContain('\n');
+    expect(e.message.startsWith(`${FILE}: `)).toBe(true);
+    return e;
+  }
+  throw new Error('expected a ScenarioError');
+}
+
+describe('validateScenario', () => {
+  it('applies defaults and resolves steps', () => {
+    const s = validateScenario(valid(), FILE);
+    expect(s.cluster).toEqual({ zones: ['a', 'b', 'c'], synchronous: 'on' });
+    expect(s.steps).toEqual([
+      { kind: 'wait', ms: 10_000, text: '10s' },
+      { kind: 'inject', fault: 'primary-kill', id: 'f1', target: 'primary' },
+      { kind: 'wait', ms: 30_000, text: '30s' },
+      { kind: 'heal', ids: ['f1'], all: false },
+    ]);
+    expect(s.thresholds.map((t) => t.expression)).toEqual(['rto_seconds <= 30', 'lost_writes == 0']);
+    expect(s.steps.map(describeStep)).toEqual(['wait 10s', 'inject primary-kill (f1) on the primary', 'wait 30s', 'heal f1']);
+    expect(plannedWaitMs(s.steps)).toBe(40_000);
+  });
+
+  it('resolves heal("all") to the faults still active, and accepts every builder', () => {
+    const s = validateScenario({
+      ...valid(),
+      steps: [inject('postgres-kill', { id: 'crash' }), switchover(), mark('T1'), waitHealthy('60s'), heal('all')],
+      thresholds: [],
+    }, FILE);
+    expect(s.steps.at(-1)).toEqual({ kind: 'heal', ids: ['crash', 'f1'], all: true });
+    expect(s.steps[3]).toEqual({ kind: 'wait-healthy', timeoutMs: 60_000, text: '60s' });
+  });
+
+  it('rejects an unknown fault kind, naming the step and the known kinds', () => {
+    const e = problem((s) => (s.steps = [wait('1s'), { inject: 'zone-los' }]));
+    expect(e.path).toBe('steps[1].inject');
+    expect(e.message).toBe(`${FILE}: steps[1].inject: unknown fault kind "zone-los"; expected one of primary-kill, postgres-kill, switchover`);
+  });
+
+  it('rejects a negative duration at its field path', () => {
+    const e = problem((s) => (s.steps = [wait('10s'), wait('1s'), { wait: '-5s' }]));
+    expect(e.message).toBe(`${FILE}: steps[2].wait: expected a duration such as "250ms", "10s" or "2m", got "-5s"`);
+  });
+
+  it('rejects a duration without a unit', () => {
+    expect(problem((s) => (s.steps = [{ wait: 10 }])).message).toMatch(/steps\[0\]\.wait: expected a duration .*got 10$/);
+  });
+
+  it('rejects an invalid threshold, naming it and the known metrics', () => {
+    const e = problem((s) => (s.thresholds = ['rto_seconds <= 30', 'rto <= 30']));
+    expect(e.path).toBe('thresholds[1]');
+    expect(e.message).toMatch(/thresholds\[1\]: unknown metric "rto".*known metrics: .*rto_seconds/);
+    expect(problem((s) => (s.thresholds = ['lost_writes = 0'])).message).toMatch(/thresholds\[0\]: expected "<metric> <op> <number>"/);
+  });
+
+  it('rejects unknown fields anywhere, suggesting the near one', () => {
+    expect(problem((s) => (s.treshold = [])).message).toBe(`${FILE}: treshold: unknown field (did you mean thresholds?); expected one of name, description, cluster, workload, steps, thresholds`);
+    expect(problem((s) => (s.cluster = { synchronous: 'on', zone: ['a'] })).message).toMatch(/cluster\.zone: unknown field \(did you mean zones\?\)/);
+    expect(problem((s) => (s.steps = [{ inject: 'primary-kill', targt: 'primary' }])).path).toBe('steps[0].targt');
+  });
+
+  it('rejects negative or fractional numbers', () => {
+    expect(problem((s) => (s.workload = { writers: -1, rate: 100 })).message).toMatch(/workload\.writers: expected a whole number from 1 to 1000 \(writers\), got -1/);
+    expect(problem((s) => (s.workload = { writers: 2, rate: -10 })).path).toBe('workload.rate');
+    expect(problem((s) => (s.workload = { writers: 2.5, rate: 10 })).path).toBe('workload.writers');
+  });
+
+  it('rejects missing required fields and a step written without calling its builder', () => {
+    expect(problem((s) => delete s.thresholds).message).toBe(`${FILE}: thresholds: missing; it is required`);
+    expect(problem((s) => (s.steps = [wait])).message).toMatch(/steps\[0\]: got the function wait itself; call it, e.g. wait\('10s'\)/);
+    expect(problem((s) => (s.steps = [{ wait: '1s', inject: 'primary-kill' }])).message).toMatch(/steps\[0\]: a step has exactly one kind, got wait and inject/);
+  });
+
+  it('rejects a heal of a fault never injected or already healed', () => {
+    expect(problem((s) => (s.steps = [inject('primary-kill'), heal('f2')])).message).toMatch(/steps\[1\]\.heal: no earlier inject has id "f2" \(did you mean f1\?\); active faults here: f1/);
+    expect(problem((s) => (s.steps = [inject('primary-kill'), heal('f1'), heal('f1')])).message).toMatch(/fault "f1" is already healed/);
+  });
+
+  it('rejects settings that could never work', () => {
+    expect(problem((s) => (s.cluster = { zones: ['a'], synchronous: 'strict' })).path).toBe('cluster.synchronous');
+    expect(problem((s) => (s.cluster = { synchronous: 'on', patroni: { ttl: 10, loopWait: 5, retryTimeout: 5 } })).message)
+      .toMatch(/cluster\.patroni: expected loopWait \+ 2 × retryTimeout <= ttl/);
+    expect(problem((s) => (s.steps = [wait('10s')])).message).toMatch(/thresholds\[0\]: rto_seconds is measured per fault, and no step injects one/);
+  });
+
+  it('rejects a default export that is not a scenario', () => {
+    expect(() => validateScenario(undefined, FILE)).toThrow(`${FILE}: (default export): expected an object with name, description, cluster, workload, steps, thresholds, got nothing; write \`export default defineScenario({ ... })\``);
+  });
+});
