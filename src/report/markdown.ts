@@ -93,7 +93,7 @@ function evidenceSection(r: RunResult): string[] {
   if (!e.rpo) out.push(`Not measured: ${r.unmeasured.lost_writes ?? 'the primary was not read back'}.`, '');
   else if (e.rpo.lost.count === 0) out.push(`No write lost: all ${r.metrics.writes_ok ?? 0} acknowledged writes were read back (${e.rpo.rowsRead} rows).`, '');
   else {
-    out.push(`**${e.rpo.lost.count} acknowledged writes lost**, acknowledged from ${e.rpo.lostWindow?.from} to ${e.rpo.lostWindow?.to}.`, '');
+    out.push(`**${e.rpo.lost.count} acknowledged write(s) lost**, acknowledged from ${e.rpo.lostWindow?.from} to ${e.rpo.lostWindow?.to}.`, '');
     out.push(table(['Key', 'Acknowledged at', 'Instance', 'Timeline', 'Server time', 'Note'],
       e.rpo.lost.items.slice(0, ROWS).map((l) => [`\`${l.key}\``, l.ackedAt, l.instance, String(l.timeline), l.serverTime, l.syncRepWarning ?? ''])));
     out.push(...more(e.rpo.lost));

@@ -1,0 +1,143 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeRun } from '../checks/analyze.ts';
+import { CannedHistory } from '../checks/canned-history.ts';
+import { validateScenario } from '../scenario/validate.ts';
+import { heal, inject, wait } from '../scenario/define.ts';
+import { buildRunResult, type RunResultInput } from './build-run-result.ts';
+import { jsonReporter, REPORT_JSON } from './json.ts';
+import { markdownReporter, renderMarkdown, REPORT_MD } from './markdown.ts';
+import { runReporters, type Reporter } from './reporter.ts';
+import type { RunResult } from './run-result.ts';
+
+const scenario = validateScenario({
+  name: 'primary-kill',
+  description: 'Kill the primary under synchronous replication',
+  cluster: { synchronous: 'on', patroni: { ttl: 15, loopWait: 5, retryTimeout: 5 } },
+  workload: { writers: 4, rate: 100 },
+  steps: [wait('10s'), inject('primary-kill'), wait('30s'), heal('f1')],
+  thresholds: ['rto_seconds <= 30', 'lost_writes == 0', 'split_brain_windows == 0'],
+}, 'scenarios/primary-kill.ts');
+
+/** A failover that lost one acknowledged write: the report must make that impossible to miss. */
+async function cannedResult(overrides: Partial<RunResultInput> = {}): Promise<RunResult> {
+  const history = new CannedHistory()
+    .add(0, { type: 'run-start', runId: 'run-1', scenario: 'primary-kill', target: 'local' })
+    .probes('pg-a', 0, 9_750, 250, { role: 'primary', timeline: 1, acceptsWrites: true })
+    .probe(10_000, 'pg-a', { reachable: false, error: 'connection refused' })
+    .probes('pg-b', 0, 14_750, 250, { role: 'replica', timeline: 1, acceptsWrites: false })
+    .probes('pg-b', 15_000, 20_000, 250, { role: 'primary', timeline: 2, acceptsWrites: true })
+    .steadyWrites('w', 0, 9_900, 100, { instance: 'pg-a', timeline: 1 })
+    .inject(10_000, 'f1', 'primary-kill', ['pg-a'])
+    .failingWrites('down', 10_000, 14_500, 500)
+    .steadyWrites('v', 15_000, 20_000, 100, { instance: 'pg-b', timeline: 2 })
+    .heal(30_000, 'f1')
+    .events();
+  const rows = new Set(history.flatMap((e) => (e.type === 'ok' && e.key !== 'w-99' ? [e.key] : [])));
+  const analysis = await analyzeRun(history, { primary: 'pg-b', instances: [{ instance: 'pg-b', keys: rows }] });
+  return buildRunResult({
+    scenario, scenarioFile: 'scenarios/primary-kill.ts', scenarioSha256: 'ab'.repeat(32),
+    target: 'local', runId: 'run-1', startedAt: '2025-01-01T10:00:00.000Z', finishedAt: '2025-01-01T10:01:00.000Z',
+    environment: { pgdrill: '0.1.0', postgres: '17.2', patroni: '4.0.4' },
+    targetConfiguration: { image: 'pgdrill-node:17', superuserPassword: 's3cret', dsn: 'postgresql://postgres:s3cret@127.0.0.1:5432/postgres' },
+    history, analysis, ...overrides,
+  });
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'pgdrill-report-'));
+}
+
+describe('report.json', () => {
+  it('holds the contract names of issue 3 with the right types', async () => {
+    const dir = tempDir();
+    await runReporters([jsonReporter], await cannedResult(), { reportDir: dir });
+    const json = JSON.parse(readFileSync(join(dir, REPORT_JSON), 'utf8'));
+    expect(json).toMatchObject({
+      scenario: 'primary-kill', target: 'local', runId: 'run-1', verdict: 'fail',
+      startedAt: '2025-01-01T10:00:00.000Z', finishedAt: '2025-01-01T10:01:00.000Z',
+    });
+    for (const metric of ['rto_seconds', 'write_downtime_seconds', 'rto_resolution_seconds', 'lost_writes', 'unexpected_writes',
+      'phantom_writes', 'split_brain_windows', 'writes_ok', 'writes_failed', 'writes_unknown']) {
+      expect(typeof json.metrics[metric], metric).toBe('number');
+    }
+    expect(json.metrics).toMatchObject({ rto_seconds: 5.005, lost_writes: 1, split_brain_windows: 0, writes_failed: 10 });
+    expect(json.thresholds).toEqual([
+      { metric: 'rto_seconds', expression: 'rto_seconds <= 30', value: 5.005, ok: true },
+      { metric: 'lost_writes', expression: 'lost_writes == 0', value: 1, ok: false },
+      { metric: 'split_brain_windows', expression: 'split_brain_windows == 0', value: 0, ok: true },
+    ]);
+    expect(json.faults).toEqual([{
+      id: 'f1', kind: 'primary-kill', target: 'pg-a', targets: ['pg-a'],
+      injectedAt: '2025-01-01T10:00:10.000Z', healedAt: '2025-01-01T10:00:30.000Z', healOutcome: 'healed',
+    }]);
+    expect(json.evidence.rpo.lost.items[0]).toMatchObject({ key: 'w-99', ackedAt: '2025-01-01T10:00:09.905Z', instance: 'pg-a', timeline: 1 });
+  });
+
+  it('keeps rto_seconds in the JSON as null (not absent, not 0) when unmeasured', async () => {
+    const result = await cannedResult({ analysis: null, outcome: { verdict: 'skipped', reason: 'target lacks primary-kill' } });
+    const json = JSON.parse(JSON.stringify(result));
+    expect(json.metrics.rto_seconds).toBeNull();
+    expect(json.verdict).toBe('skipped');
+    expect(json.verdictReasons).toEqual(['target lacks primary-kill']);
+  });
+
+  it('never contains a secret', async () => {
+    const dir = tempDir();
+    await runReporters([jsonReporter, markdownReporter], await cannedResult(), { reportDir: dir });
+    for (const file of [REPORT_JSON, REPORT_MD]) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text, file).not.toContain('s3cret');
+      expect(text, file).toContain('[redacted]');
+    }
+  });
+});
+
+describe('report.md', () => {
+  it('makes a failed threshold and the lost key with its ack time visible', async () => {
+    const md = renderMarkdown(await cannedResult());
+    expect(md).toMatch(/^# ❌ FAIL — primary-kill/);
+    expect(md).toContain('- lost_writes == 0 failed: lost_writes = 1');
+    expect(md).toContain('| `lost_writes == 0` | 1 | ❌ FAIL |');
+    expect(md).toContain('| `rto_seconds <= 30` | 5.005 s | ✅ pass |');
+    expect(md).toContain('| `w-99` | 2025-01-01T10:00:09.905Z | pg-a | 1 |');
+    expect(md).toMatch(/\| f1 \| primary-kill \| pg-a \| .* \| 5\.005 s \| .* \| pg-b, timeline 2 \(new timeline\) \|/);
+  });
+
+  it('shows versions, configuration and the timeline of the drill', async () => {
+    const md = renderMarkdown(await cannedResult());
+    expect(md).toContain('| patroni | 4.0.4 |');
+    expect(md).toContain('| Patroni timings | ttl 15 s, loop_wait 5 s, retry_timeout 5 s |');
+    expect(md).toContain('2. inject primary-kill (f1) on the primary');
+    expect(md).toMatch(/\| 10\.000 \| .* \| fault f1 injected: primary-kill on pg-a \|/);
+    expect(md).toMatch(/\| 15\.000 \| .* \| pg-b became primary \(timeline 2\) \|/);
+    expect(md).toMatch(/first write acknowledged after f1: v-0 on pg-b, timeline 2/);
+  });
+
+  it('lists split-brain windows with their instances and writes', async () => {
+    const result = await cannedResult();
+    result.evidence!.splitBrain.windows = [{
+      instances: ['pg-a', 'pg-b'], signs: ['concurrent-writers'], startT: 4_000, endT: 5_000,
+      start: '2025-01-01T10:00:04.000Z', end: '2025-01-01T10:00:05.000Z', durationSeconds: 1,
+      writes: { count: 1, items: [{ key: 'k7', process: 1, instance: 'pg-a', timeline: 1, ackedAt: '2025-01-01T10:00:04.500Z' }], truncated: false },
+    }];
+    result.metrics.split_brain_windows = 1;
+    expect(renderMarkdown(result)).toContain('| pg-a + pg-b | concurrent-writers | 2025-01-01T10:00:04.000Z | 2025-01-01T10:00:05.000Z | 1 s | 1: `k7@pg-a/tl1` |');
+  });
+});
+
+describe('runReporters', () => {
+  it("keeps the other reporters' output when one throws", async () => {
+    const dir = tempDir();
+    const broken: Reporter = { name: 'broken', onEnd: async () => { throw new Error('disk on fire'); } };
+    const outcomes = await runReporters([broken, jsonReporter, markdownReporter], await cannedResult(), { reportDir: join(dir, 'nested') });
+    expect(outcomes).toEqual([
+      { reporter: 'broken', error: 'disk on fire' },
+      { reporter: 'json', files: [REPORT_JSON] },
+      { reporter: 'markdown', files: [REPORT_MD] },
+    ]);
+    expect(readdirSync(join(dir, 'nested')).sort()).toEqual([REPORT_JSON, REPORT_MD]);
+  });
+});
