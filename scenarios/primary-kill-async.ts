@@ -9,7 +9,7 @@ export default defineScenario({
   cluster: {
     zones: ['a', 'b', 'c'],
     synchronous: 'off',
-    patroni: { ttl: 15, loopWait: 5, retryTimeout: 5 },
+    patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 },
   },
   workload: { writers: 4, rate: 100 },
   steps: [

@@ -62,6 +62,11 @@ export class CannedHistory {
     return this.add(t, { type: 'inject', fault, kind, targets });
   }
 
+  /** The fault's action returned (the kill took effect). */
+  applied(t: number, fault: string): this {
+    return this.add(t, { type: 'fault-applied', fault });
+  }
+
   heal(t: number, fault: string, outcome: 'healed' | 'failed' = 'healed', kind: FaultKind = 'primary-kill'): this {
     return this.add(t, { type: 'heal', fault, kind, targets: ['pg-a'], outcome, ...(outcome === 'failed' ? { error: 'container did not start' } : {}) });
   }

@@ -7,6 +7,8 @@ export interface FaultRecord {
   targets: string[];
   injectT: number;
   injectedAt: string;
+  /** When the fault's action returned (surely in effect); null when it never did (the inject failed). */
+  appliedT: number | null;
   /** Null when no heal succeeded (never attempted, or it failed). */
   healT: number | null;
   healedAt: string | null;
@@ -21,9 +23,12 @@ export function listFaults(history: readonly HistoryEvent[]): FaultRecord[] {
     if (event.type === 'inject') {
       faults.set(event.fault, {
         fault: event.fault, kind: event.kind, targets: [...event.targets],
-        injectT: event.t, injectedAt: event.wall,
+        injectT: event.t, injectedAt: event.wall, appliedT: null,
         healT: null, healedAt: null, healOutcome: 'none',
       });
+    } else if (event.type === 'fault-applied') {
+      const record = faults.get(event.fault);
+      if (record && record.appliedT === null) record.appliedT = event.t;
     } else if (event.type === 'heal') {
       const record = faults.get(event.fault);
       if (!record || record.healOutcome === 'healed') continue;

@@ -52,6 +52,22 @@ describe('checkRto', () => {
     expect(metrics.write_downtime_seconds).toBe(3.02);
   });
 
+  it('does not count a write the old primary acknowledged before the kill took effect (seen on a real run: RTO 0.008 s)', () => {
+    // The inject is recorded before `docker kill` returns; for ~40 ms the old primary still serves.
+    const history = new CannedHistory()
+      .steadyWrites('before', 0, 9_990, 10, oldPrimary)
+      .inject(10_000, 'f1')
+      .write('served-before-kill', 10_001, { ok: 10_008, ...oldPrimary })
+      .applied(10_040, 'f1')
+      .failingWrites('down', 10_050, 18_950, 100)
+      .write('first-back', 19_000, { ok: 19_030, ...newPrimary })
+      .events();
+    const { metrics, evidence } = checkRto(history);
+    expect(evidence.faults[0]?.firstOk?.key).toBe('first-back');
+    expect(metrics.rto_seconds).toBe(9.03);
+    expect(evidence.faults[0]?.newInstance).toBe(true);
+  });
+
   it('reports RTO null, never 0, when no write is acknowledged after the fault', () => {
     const history = new CannedHistory()
       .steadyWrites('before', 0, 9_900, 100, oldPrimary)

@@ -56,9 +56,10 @@ const PER_FAULT_METRICS = ['rto_seconds', 'write_downtime_seconds', 'server_rto_
 
 /**
  * RTO per fault, as shared/DESIGN.md defines it. Recovery is the first
- * acknowledgement of a write INVOKED at or after the inject: a write sent
- * before the fault and acknowledged after it says nothing about whether new
- * clients are served, so it must not shorten the RTO.
+ * acknowledgement of a write INVOKED after the fault was surely in effect
+ * (its fault-applied event, else the inject): a write sent before that and
+ * acknowledged after it says nothing about whether new clients are served,
+ * so it must not shorten the RTO. RTO is measured from the inject.
  * Run metrics are the worst fault's; null when there was no fault (listed as
  * unmeasured) or when any fault never recovered (not unmeasured: unbounded).
  */
@@ -102,11 +103,14 @@ export function checkRto(history: readonly HistoryEvent[]): CheckResult<RtoMetri
 
 function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   const injectT = record.injectT;
+  // Until the fault's action returned, the old primary may still serve: only a
+  // write invoked after that proves recovery. RTO still counts from the inject.
+  const effectiveT = record.appliedT ?? injectT;
   let lastBefore: { ok: StampedOk; op: WriteOp } | null = null;
   let recovery: { ok: StampedOk; op: WriteOp } | null = null;
   for (const entry of writes.oks) {
     if (entry.ok.t < injectT) lastBefore = entry;
-    else if (entry.op.invoke.t >= injectT) {
+    else if (entry.op.invoke.t >= effectiveT) {
       recovery = entry;
       break;
     }

@@ -3,6 +3,7 @@ import { EXIT, PgdrillError } from '../errors.ts';
 import { cleanupCommand, downCommand } from './commands/down.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { statusCommand } from './commands/status.ts';
+import { listCommand, runCommand, type RunFlags } from './commands/run.ts';
 import { upCommand } from './commands/up.ts';
 import type { StackFlags } from './local-options.ts';
 
@@ -34,6 +35,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addStackOptions(program.command('up').description('bring up a local HA stack and leave it running; print its endpoints')).action(
     async (flags: StackFlags) => setExit(await upCommand(flags)),
   );
+  program
+    .command('run')
+    .description('run a drill: a scenario file, or the name of a shipped scenario (see "pgdrill list")')
+    .argument('<scenario>', 'scenario file (.ts) or name')
+    .addOption(new Option('--target <target>', 'where the stack runs: local, kind, kubernetes').default('local'))
+    .option('--report-dir <dir>', 'where reports go (a folder per run inside it)', 'reports')
+    .option('--keep', 'keep the stack running after the drill (faults are still healed)')
+    .option('--port <port>', 'client endpoint port on 127.0.0.1 (default: any free one)')
+    .option('--subnet <cidr>', 'the run network, a /24 inside 198.18.0.0/15 (default: first free)')
+    .action(async (scenario: string, flags: RunFlags) => setExit(await runCommand(scenario, flags)));
+  program
+    .command('list')
+    .description('list the shipped scenarios')
+    .action(async () => setExit(await listCommand()));
   program
     .command('status')
     .description('each instance: zone, role, state, timeline, lag; the WAL archiver')

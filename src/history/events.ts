@@ -115,6 +115,17 @@ export interface InjectEvent {
   targets: string[];
 }
 
+/**
+ * The fault's action returned: from here on it is surely in effect (a killed
+ * container is no longer running). Between inject and this event the old
+ * primary may still acknowledge writes, so RTO counts only writes invoked
+ * after it as recovery, while still measuring from the inject.
+ */
+export interface FaultAppliedEvent {
+  type: 'fault-applied';
+  fault: string;
+}
+
 export interface HealEvent {
   type: 'heal';
   fault: string;
@@ -178,6 +189,7 @@ export type HistoryBody =
   | FailEvent
   | InfoEvent
   | InjectEvent
+  | FaultAppliedEvent
   | HealEvent
   | ProbeEvent
   | ArchiveEvent

@@ -39,6 +39,8 @@ function describe(e: HistoryEvent, roles: Map<string, string>): string | null {
       return e.edge === 'begin' ? `step ${e.index + 1}: ${e.detail ?? e.step}` : null;
     case 'inject':
       return `fault ${e.fault} injected: ${e.kind} on ${e.targets.join(', ') || '(no target)'}`;
+    case 'fault-applied':
+      return `fault ${e.fault} in effect`;
     case 'heal':
       return e.outcome === 'healed' ? `fault ${e.fault} healed` : `heal of ${e.fault} failed: ${e.error ?? 'unknown error'}`;
     case 'mark':

@@ -24,6 +24,22 @@ export interface Topology {
 export type Capability = FaultKind | 'backup' | 'restore';
 
 /**
+ * The fault primitives a target performs on its own instances. Faults in
+ * src/faults/ compose these; a target lacking one leaves the matching
+ * capability out, and scenarios needing it are skipped.
+ */
+export interface InstanceFaults {
+  /** SIGKILL the whole instance (container or pod): its address stops answering. */
+  killInstance(name: string): Promise<void>;
+  /** Start an instance killed by killInstance again (it rejoins as the engine decides). */
+  startInstance(name: string): Promise<void>;
+  /** SIGKILL only the PostgreSQL server process; the engine restarts it. */
+  killPostgres(name: string): Promise<void>;
+  /** A planned switchover performed by the engine, from the current primary to `candidate`. */
+  switchover(primary: string, candidate: string): Promise<void>;
+}
+
+/**
  * A target whose stack is up. Everything above the target (workload,
  * observers, faults, checks) reaches the database only through this.
  */
@@ -35,6 +51,7 @@ export interface StartedTarget {
   /** Direct endpoints, one per instance. */
   readonly instances: readonly InstanceEndpoint[];
   readonly capabilities: ReadonlySet<Capability>;
+  readonly faults: InstanceFaults;
   topology(): Promise<Topology>;
   /** Versions of the pieces under test, for reports (PostgreSQL, Patroni, pgBackRest, image id, ...). */
   versions(): Promise<Record<string, string>>;

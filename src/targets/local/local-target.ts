@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Progress } from '../../progress/progress.ts';
 import type { TeardownStack } from '../../runner/teardown-stack.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
-import type { Capability, StartedTarget, Topology } from '../target.ts';
+import type { Capability, InstanceFaults, StartedTarget, Topology } from '../target.ts';
 import { execIn } from './docker-exec.ts';
 import { ensureDockerEngine } from './docker-engine.ts';
 import { claimClientPort } from './host-ports.ts';
@@ -14,6 +14,9 @@ import { removeRunResources } from './run-resources.ts';
 import { endpointUrl, removeRunFiles, writeRunFiles, type RunFiles, type RunRecord } from './run-state.ts';
 import { newSecrets, secretValues, type StackSecrets } from './secrets.ts';
 import { validateLocalOptions, type LocalStackOptions } from './stack-options.ts';
+
+/** Known before the stack starts, so a scenario needing more is skipped without provisioning anything. */
+export const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['primary-kill', 'postgres-kill', 'switchover']);
 
 export interface StartLocalTargetArgs {
   options: LocalStackOptions;
@@ -51,8 +54,28 @@ export async function removeLocalRun(docker: Docker, runId: string): Promise<voi
 
 export class LocalTarget implements StartedTarget {
   readonly kind = 'local' as const;
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['primary-kill', 'postgres-kill', 'switchover']);
+  readonly capabilities: ReadonlySet<Capability> = LOCAL_CAPABILITIES;
   private cachedVersions: Record<string, string> | undefined;
+
+  readonly faults: InstanceFaults = {
+    killInstance: async (name) => {
+      const container = this.container(name);
+      await container.kill({ signal: 'SIGKILL' });
+      // Return only once nothing of it runs: until then the old primary may still answer.
+      await waitUntilStopped(container, 10_000);
+    },
+    startInstance: async (name) => {
+      await this.container(name).start().catch(ignoreAlreadyStarted);
+    },
+    killPostgres: async (name) => {
+      // Every postgres process at once (postmaster and backends), as an OOM kill
+      // or a crash would: a backend left running could still acknowledge a commit.
+      await execIn(this.container(name), ['pkill', '-KILL', '-x', 'postgres'], { timeoutMs: 10_000 });
+    },
+    switchover: async (primary, candidate) => {
+      await this.patroni(primary).switchover(primary, candidate);
+    },
+  };
 
   constructor(
     readonly docker: Docker,
@@ -139,4 +162,18 @@ function runRecord(options: LocalStackOptions, image: string, stack: Provisioned
       patroniUrl: `http://127.0.0.1:${stack.instancePorts.get(i.name)!.patroni}`,
     })),
   };
+}
+
+async function waitUntilStopped(container: Docker.Container, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (!(await container.inspect()).State.Running) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`container ${container.id.slice(0, 12)} still runs ${timeoutMs / 1000}s after SIGKILL`);
+}
+
+function ignoreAlreadyStarted(error: unknown): void {
+  if ((error as { statusCode?: number }).statusCode === 304) return;
+  throw error;
 }

@@ -1,0 +1,60 @@
+import pg from 'pg';
+import type { FinalReads, InstanceRows } from '../checks/final-reads.ts';
+import type { StartedTarget } from '../targets/target.ts';
+import { WRITES_TABLE } from '../workload/index.ts';
+
+const CATCH_UP_MS = 60_000;
+
+/**
+ * Reads every row key back from every instance, directly. Each replica is
+ * first given time to replay up to the primary's current LSN, so that a
+ * difference found later is a divergence, not replication still in flight.
+ */
+export async function readFinalRows(target: StartedTarget, primary: string | null): Promise<FinalReads> {
+  let primaryLsn: string | null = null;
+  const primaryEndpoint = target.instances.find((i) => i.name === primary);
+  if (primaryEndpoint) {
+    primaryLsn = await withClient(primaryEndpoint.connection, async (c) => {
+      const { rows } = await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      return rows[0]!.lsn;
+    }).catch(() => null);
+  }
+  const instances: InstanceRows[] = await Promise.all(
+    target.instances.map(async (instance): Promise<InstanceRows> => {
+      try {
+        const keys = await withClient(instance.connection, async (c) => {
+          if (instance.name !== primary && primaryLsn !== null) await waitForReplay(c, primaryLsn, instance.name);
+          const { rows } = await c.query<{ key: string }>(`SELECT key FROM ${WRITES_TABLE}`);
+          return new Set(rows.map((r) => r.key));
+        });
+        return { instance: instance.name, keys: { keys: () => keys } };
+      } catch (error) {
+        return { instance: instance.name, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  return { primary, instances };
+}
+
+async function waitForReplay(client: pg.Client, lsn: string, name: string): Promise<void> {
+  const deadline = performance.now() + CATCH_UP_MS;
+  while (performance.now() < deadline) {
+    const { rows } = await client.query<{ caught_up: boolean | null }>(
+      'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up',
+      [lsn],
+    );
+    if (rows[0]?.caught_up) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} did not replay up to the primary's LSN ${lsn} within ${CATCH_UP_MS / 1000}s`);
+}
+
+async function withClient<T>(connection: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ ...connection, connectionTimeoutMillis: 5_000, application_name: 'pgdrill-final-read' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

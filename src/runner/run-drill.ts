@@ -1,0 +1,284 @@
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { analyzeRun, type RunAnalysis } from '../checks/analyze.ts';
+import type { Verdict } from '../checks/verdict.ts';
+import { InterruptedError, PgdrillError } from '../errors.ts';
+import { FaultUnsupportedError } from '../faults/errors.ts';
+import type { ActiveFault, FaultContext } from '../faults/fault.ts';
+import { injectFault, unsupportedFaults } from '../faults/inject.ts';
+import { createRunClock } from '../history/clock.ts';
+import type { HistoryBody, PhaseName } from '../history/events.ts';
+import { HISTORY_FILE, HistoryRecorder } from '../history/recorder.ts';
+import { ArchiveSampler, InstanceProbe, LagSampler, type Observer } from '../observers/index.ts';
+import type { Progress } from '../progress/progress.ts';
+import { buildRunResult } from '../report/build-run-result.ts';
+import { jsonReporter } from '../report/json.ts';
+import { markdownReporter } from '../report/markdown.ts';
+import { runReporters, type ReporterOutcome } from '../report/reporter.ts';
+import type { RunResult } from '../report/run-result.ts';
+import type { LoadedScenario } from '../scenario/load.ts';
+import { describeStep } from '../scenario/describe-step.ts';
+import type { Step } from '../scenario/types.ts';
+import { LOCAL_CAPABILITIES, startLocalTarget } from '../targets/local/local-target.ts';
+import { DEFAULT_PATRONI, type LocalStackOptions } from '../targets/local/stack-options.ts';
+import type { StartedTarget, TargetKind } from '../targets/target.ts';
+import { Workload } from '../workload/index.ts';
+import { readFinalRows } from './final-reads.ts';
+import { waitUntilSettled } from './settle.ts';
+import { TeardownStack } from './teardown-stack.ts';
+
+export interface DrillOptions {
+  loaded: LoadedScenario;
+  targetKind: TargetKind;
+  runId: string;
+  /** Folder of this run's report files. */
+  reportDir: string;
+  /** Keep the stack after the run (faults are still healed). */
+  keep: boolean;
+  progress: Progress;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+  /** Heals and teardowns of this run; the caller runs whatever is left on a forced exit. */
+  teardowns: TeardownStack;
+  /** Stack settings from the command line (port, subnet). */
+  stack?: Partial<Pick<LocalStackOptions, 'clientPort' | 'subnet'>>;
+  /** Bounds of the run's waits, in ms (tests shorten them). */
+  timeouts?: Partial<DrillTimeouts>;
+}
+
+export interface DrillTimeouts {
+  /** Until the first acknowledged write after the workload starts. */
+  warmUp: number;
+  /** Until the stack settles after the last step. */
+  settle: number;
+}
+
+const DEFAULT_TIMEOUTS: DrillTimeouts = { warmUp: 60_000, settle: 180_000 };
+const PGDRILL_VERSION = '0.1.0';
+
+export interface DrillOutcome {
+  result: RunResult;
+  reportDir: string;
+  reporters: ReporterOutcome[];
+}
+
+/** A run that could not measure: its verdict is inconclusive with this reason. */
+class DrillInconclusive extends Error {}
+
+/**
+ * One drill, as data flows through shared/DESIGN.md "The run": provision,
+ * observers, workload, steps, recover (stop writes, heal, settle), final
+ * reads, checks, thresholds, reports, teardown. Every exit path heals the
+ * faults and removes the stack (unless --keep), and still writes a report.
+ */
+export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
+  const { loaded, progress, signal, teardowns } = options;
+  const { scenario } = loaded;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const recorder = new HistoryRecorder(join(options.reportDir, HISTORY_FILE), createRunClock());
+  const record = (body: HistoryBody): void => void recorder.record(body);
+  const startedAt = new Date().toISOString();
+  record({ type: 'run-start', runId: options.runId, scenario: scenario.name, target: options.targetKind });
+
+  let analysis: RunAnalysis | null = null;
+  let outcome: { verdict: Exclude<Verdict, 'pass' | 'fail'>; reason: string } | undefined;
+  const errors: string[] = [];
+  let environment: Record<string, string> = baseEnvironment();
+  const observers: Observer[] = [];
+  let workload: Workload | undefined;
+  // The stack's removal goes on its own stack: with --keep it is never run.
+  const stackTeardowns = options.keep ? new TeardownStack() : teardowns;
+
+  const phase = async <T>(name: PhaseName, work: () => Promise<T>): Promise<T> => {
+    record({ type: 'phase', phase: name, edge: 'begin' });
+    try {
+      return await progress.phase(name, work);
+    } finally {
+      record({ type: 'phase', phase: name, edge: 'end' });
+    }
+  };
+
+  try {
+    const faultKinds = scenario.steps.flatMap((s) => (s.kind === 'inject' ? [s.fault] : []));
+    const missing = unsupportedFaults(faultKinds, options.targetKind === 'local' ? LOCAL_CAPABILITIES : new Set());
+    if (options.targetKind !== 'local') throw new FaultUnsupportedError('any', options.targetKind);
+    if (missing.length > 0) throw new FaultUnsupportedError(missing.join(', '), options.targetKind);
+
+    const target = await phase('provision', () =>
+      startLocalTarget({ options: stackOptions(options), progress, teardowns: stackTeardowns, signal }),
+    );
+    environment = { ...environment, ...(await target.versions()) };
+
+    await phase('warm-up', async () => {
+      workload = new Workload({
+        endpoint: target.client,
+        record,
+        writers: scenario.workload.writers,
+        rate: scenario.workload.rate,
+        keyPrefix: options.runId,
+      });
+      await workload.start();
+      observers.push(
+        new InstanceProbe({ instances: target.instances, record }),
+        new ArchiveSampler({ instances: target.instances, record }),
+        new LagSampler({ instances: target.instances, record }),
+      );
+      for (const o of observers) o.start();
+      await waitForFirstAck(recorder, timeouts.warmUp, signal);
+    });
+
+    const active = new Map<string, ActiveFault>();
+    const context: FaultContext = { target, record };
+    await phase('steps', async () => {
+      for (const [index, step] of scenario.steps.entries()) {
+        signal.throwIfAborted();
+        const detail = describeStep(step);
+        record({ type: 'step', index, step: step.kind, edge: 'begin', detail });
+        progress.note(detail);
+        await runStep(step, { context, active, teardowns, signal, target, timeouts });
+        record({ type: 'step', index, step: step.kind, edge: 'end' });
+      }
+    });
+
+    const settled = await phase('recover', async () => {
+      const summary = await workload!.stop();
+      progress.note(`workload stopped: ${summary.ok} ok, ${summary.fail} failed, ${summary.info} unknown`);
+      for (const fault of active.values()) await fault.heal();
+      active.clear();
+      return waitUntilSettled(target, timeouts.settle, signal);
+    });
+    for (const o of observers.splice(0)) await o.stop();
+
+    await phase('verify', async () => {
+      if (settled.problem) {
+        errors.push(`the stack did not settle within ${timeouts.settle / 1000}s after the drill: ${settled.problem}`);
+      }
+      const finalReads = await readFinalRows(target, settled.topology?.primary ?? null);
+      analysis = await analyzeRun(recorder.events(), finalReads);
+    });
+  } catch (error) {
+    if (signal.aborted || error instanceof InterruptedError) {
+      outcome = { verdict: 'interrupted', reason: 'interrupted by a signal; faults healed and the stack removed' };
+    } else if (error instanceof FaultUnsupportedError) {
+      outcome = { verdict: 'skipped', reason: error.message };
+    } else {
+      const message = describeError(error);
+      errors.push(message);
+      outcome = { verdict: 'inconclusive', reason: message };
+    }
+  } finally {
+    await workload?.stop().catch(() => undefined);
+    for (const o of observers.splice(0)) await o.stop().catch(() => undefined);
+  }
+
+  const failures = await phase('teardown', () => teardowns.runAll((name) => progress.note(name)));
+  for (const f of failures) errors.push(`cleanup "${f.name}" failed: ${describeError(f.error)}`);
+
+  const result = buildRunResult({
+    scenario,
+    scenarioFile: loaded.displayFile,
+    scenarioSha256: loaded.sha256,
+    target: options.targetKind,
+    runId: options.runId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment,
+    history: recorder.events(),
+    analysis,
+    ...(outcome ? { outcome } : {}),
+    errors,
+  });
+  record({ type: 'run-end', verdict: result.verdict });
+  recorder.close();
+  const reporters = await runReporters([jsonReporter, markdownReporter], result, { reportDir: options.reportDir });
+  return { result, reportDir: options.reportDir, reporters };
+}
+
+interface StepContext {
+  context: FaultContext;
+  active: Map<string, ActiveFault>;
+  teardowns: TeardownStack;
+  signal: AbortSignal;
+  target: StartedTarget;
+  timeouts: DrillTimeouts;
+}
+
+async function runStep(step: Step, s: StepContext): Promise<void> {
+  switch (step.kind) {
+    case 'wait':
+      await sleep(step.ms, undefined, { signal: s.signal });
+      return;
+    case 'inject': {
+      const fault = await injectFault(s.context, s.teardowns, { id: step.id, kind: step.fault, target: step.target });
+      s.active.set(fault.id, fault);
+      return;
+    }
+    case 'heal':
+      for (const id of step.all ? [...s.active.keys()] : step.ids) {
+        await s.active.get(id)?.heal();
+        s.active.delete(id);
+      }
+      return;
+    case 'mark':
+      s.context.record({ type: 'mark', name: step.name });
+      return;
+    case 'wait-healthy': {
+      const settled = await waitUntilSettled(s.target, step.timeoutMs, s.signal);
+      if (settled.problem) throw new DrillInconclusive(`the stack was not healthy within ${step.text}: ${settled.problem}`);
+      return;
+    }
+    default:
+      return assertNever(step);
+  }
+}
+
+/** Warm-up ends at the first acknowledged write: a drill whose writes never succeed measures nothing. */
+async function waitForFirstAck(recorder: HistoryRecorder, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    signal.throwIfAborted();
+    if (recorder.events().some((e) => e.type === 'ok')) return;
+    await sleep(100, undefined, { signal });
+  }
+  throw new DrillInconclusive(`no write was acknowledged within ${timeoutMs / 1000}s of starting the workload`);
+}
+
+function stackOptions(options: DrillOptions): LocalStackOptions {
+  const { cluster } = options.loaded.scenario;
+  return {
+    runId: options.runId,
+    zones: cluster.zones,
+    synchronous: cluster.synchronous,
+    syncStandbys: 1,
+    patroni: cluster.patroni ?? DEFAULT_PATRONI,
+    clientPort: options.stack?.clientPort ?? 0,
+    ...(options.stack?.subnet ? { subnet: options.stack.subnet } : {}),
+  };
+}
+
+function baseEnvironment(): Record<string, string> {
+  return {
+    pgdrill: PGDRILL_VERSION,
+    node: process.version,
+    host: hostname(),
+    user: safeUser(),
+  };
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof PgdrillError || error instanceof DrillInconclusive) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled step ${JSON.stringify(value)}`);
+}
