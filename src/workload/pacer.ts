@@ -18,20 +18,13 @@ export class Pacer {
     this.next = performance.now() + offsetMs;
   }
 
-  /** Waits for the next slot; false when the signal aborted first. */
-  async wait(signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return false;
-    if (this.intervalMs === 0) return true;
+  /** Milliseconds until this writer's next slot (0: go now), and books that slot. */
+  delay(): number {
+    if (this.intervalMs === 0) return 0;
     const now = performance.now();
     const delay = this.next - now;
     this.next = (delay < 0 ? now : this.next) + this.intervalMs;
-    if (delay <= 0) return true;
-    try {
-      await sleep(delay, undefined, { signal });
-      return true;
-    } catch {
-      return false;
-    }
+    return delay > 0 ? delay : 0;
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import pRetry from 'p-retry';
 import type pg from 'pg';
-import type { HistoryBody } from '../history/events.ts';
+import type { HistoryBody, OkEvent } from '../history/events.ts';
 import type { ConnectionInfo } from '../targets/endpoints.ts';
 import { INSERT_WRITE_SQL, type InsertedWriteRow } from './schema.ts';
 import { pause, type Pacer } from './pacer.ts';
@@ -38,8 +38,23 @@ export interface WriterSettings {
 
 interface Attempt {
   key: string;
+  /** When the invoke was recorded: latency is measured from here, connect included. */
   startedAt: number;
 }
+
+interface InFlight {
+  attempt: Attempt;
+  client: pg.Client;
+  /** When the INSERT was handed to the connection: the statement timeout counts from here. */
+  sentAt: number;
+  warnings: ServerWarning[] | null;
+  settled: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const NO_WARNINGS: readonly ServerWarning[] = [];
+const CHATTER = new Set(['NOTICE', 'INFO', 'DEBUG', 'LOG']);
 
 /** Thrown inside the reconnect loop only: the attempt is already recorded as fail. */
 class ConnectFailed extends Error {}
@@ -47,7 +62,7 @@ class ConnectFailed extends Error {}
 export class Writer {
   private client: pg.Client | null = null;
   private seq = 0;
-  private warnings: ServerWarning[] | null = null;
+  private flight: InFlight | null = null;
   private readonly statement: pg.QueryConfig<[string, number]>;
 
   constructor(
@@ -63,13 +78,19 @@ export class Writer {
 
   /** Writes until the signal aborts; resolves once the last attempt's outcome is recorded. */
   async run(signal: AbortSignal): Promise<void> {
+    const tick = Math.min(100, Math.max(10, this.settings.statementTimeoutMs / 10));
+    const watchdog = setInterval(() => this.watch(), tick);
     try {
-      while (await this.pacer.wait(signal)) {
+      for (;;) {
+        const delay = this.pacer.delay();
+        if (delay > 0) await pause(delay, signal);
+        if (signal.aborted) break;
         const client = this.client;
         if (client) await this.write(client, this.begin());
         else await this.reconnect(signal);
       }
     } finally {
+      clearInterval(watchdog);
       this.dropClient();
     }
   }
@@ -125,57 +146,84 @@ export class Writer {
     return { key, startedAt: performance.now() };
   }
 
-  private async write(client: pg.Client, attempt: Attempt): Promise<void> {
-    const warnings: ServerWarning[] = [];
-    this.warnings = warnings;
-    this.statement.values = [attempt.key, this.process];
-    const answer = client.query<InsertedWriteRow>(this.statement).then(
-      (result) => ({ result }),
-      (error: unknown) => ({ error }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(resolve, this.settings.statementTimeoutMs, 'timeout');
+  /**
+   * Sends the INSERT and records its outcome; resolves when it is recorded
+   * (rejects only when record() throws). Callback style and a per-writer
+   * watchdog instead of a promise race and a timer per write: at tens of
+   * thousands of writes per second those allocations are much of what the
+   * harness costs (bench/workload.ts measures it).
+   */
+  private write(client: pg.Client, attempt: Attempt): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const flight: InFlight = { attempt, client, sentAt: performance.now(), warnings: null, settled: false, resolve, reject };
+      this.flight = flight;
+      this.statement.values = [attempt.key, this.process];
+      client.query<InsertedWriteRow>(this.statement, (error, result) => {
+        if (flight.settled) return; // the watchdog already recorded info and moved on
+        this.land(flight);
+        try {
+          this.settle(flight, error, result);
+          flight.resolve();
+        } catch (recordError) {
+          flight.reject(recordError);
+        }
+      });
     });
-    const settled = await Promise.race([answer, timeout]);
-    clearTimeout(timer);
-    this.warnings = null;
+  }
 
-    if (settled === 'timeout') {
-      this.finish(attempt, statementTimeout(this.settings.statementTimeoutMs, warnings));
-      this.client = null;
-      abandonClient(client, this.settings.endpoint, this.settings.cancelOnTimeout);
-      return;
-    }
-    if ('error' in settled) {
-      const verdict = statementFailure(settled.error, warnings);
-      this.finish(attempt, verdict);
+  private land(flight: InFlight): void {
+    flight.settled = true;
+    if (this.flight === flight) this.flight = null;
+  }
+
+  private settle(flight: InFlight, error: Error | undefined, result: pg.QueryResult<InsertedWriteRow> | undefined): void {
+    const warnings = flight.warnings ?? NO_WARNINGS;
+    const row = result?.rows[0];
+    if (error || !row) {
+      const verdict = error
+        ? statementFailure(error, warnings)
+        : // INSERT ... RETURNING without a row is no commit we understand.
+          ({ outcome: 'info', error: 'INSERT returned no row' } as const);
       // After an ERROR the session is fine; after anything else it is gone.
       if (verdict.outcome === 'info') this.dropClient();
+      this.finish(flight.attempt, verdict);
       return;
     }
-    const row = settled.result.rows[0];
-    if (!row) {
-      // INSERT ... RETURNING without a row cannot be a committed insert we understand.
-      this.finish(attempt, { outcome: 'info', error: 'INSERT returned no row' });
-      return;
-    }
-    const latencyMs = round(performance.now() - attempt.startedAt);
-    const syncRepWarning = syncRepWarningOf(warnings);
     this.counters.inFlight--;
     this.counters.ok++;
-    if (syncRepWarning !== undefined) this.counters.syncRepWarnings++;
-    this.record({
+    const ok: OkEvent = {
       type: 'ok',
       op: 'write',
       process: this.process,
-      key: attempt.key,
+      key: flight.attempt.key,
       instance: row.served_by,
       timeline: row.timeline,
       serverTime: row.committed_at,
-      latencyMs,
-      ...(syncRepWarning === undefined ? {} : { syncRepWarning }),
-    });
+      latencyMs: Math.round((performance.now() - flight.attempt.startedAt) * 100) / 100,
+    };
+    const syncRepWarning = warnings.length > 0 ? syncRepWarningOf(warnings) : undefined;
+    if (syncRepWarning !== undefined) {
+      ok.syncRepWarning = syncRepWarning;
+      this.counters.syncRepWarnings++;
+    }
+    this.record(ok);
+  }
+
+  /** The client-side statement timeout, checked a few times per timeout period. */
+  private watch(): void {
+    const flight = this.flight;
+    if (!flight || flight.settled) return;
+    if (performance.now() - flight.sentAt < this.settings.statementTimeoutMs) return;
+    // The late answer, if any, finds the flight settled and is ignored.
+    this.land(flight);
+    if (this.client === flight.client) this.client = null;
+    abandonClient(flight.client, this.settings.endpoint, this.settings.cancelOnTimeout);
+    try {
+      this.finish(flight.attempt, statementTimeout(this.settings.statementTimeoutMs, flight.warnings ?? NO_WARNINGS));
+      flight.resolve();
+    } catch (recordError) {
+      flight.reject(recordError);
+    }
   }
 
   private finish(attempt: Attempt, verdict: WriteVerdict): void {
@@ -199,9 +247,9 @@ export class Writer {
   private onNotice(notice: { severity?: string | undefined; code?: string | undefined; message?: string | undefined }): void {
     // NOTICE/INFO are chatter; WARNING is where PostgreSQL says "committed,
     // but not the way you asked".
-    if (this.warnings && notice.severity !== 'NOTICE' && notice.severity !== 'INFO' && notice.severity !== 'DEBUG' && notice.severity !== 'LOG') {
-      this.warnings.push({ code: notice.code, message: notice.message ?? '' });
-    }
+    const flight = this.flight;
+    if (!flight || CHATTER.has(notice.severity ?? '')) return;
+    (flight.warnings ??= []).push({ code: notice.code, message: notice.message ?? '' });
   }
 
   private onBroken(client: pg.Client): void {
@@ -215,6 +263,3 @@ export class Writer {
   }
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}

@@ -1,0 +1,10 @@
+/**
+ * Every bench by name: `npm run bench` runs them all, `npm run bench -- NAME`
+ * one. Add a bench by adding an entry (the lead adds `bring-up`).
+ */
+import type { Bench } from './bench-result.ts';
+import { workloadBench } from './workload.ts';
+
+export const benches: Record<string, Bench> = {
+  workload: workloadBench,
+};
