@@ -103,9 +103,18 @@ export class Canary {
   }
 }
 
+/**
+ * SQLSTATE classes by which a server says "no writes here": 25 (read-only
+ * transaction, e.g. in recovery), 53 (disk full, out of memory), 55 (not in
+ * the required state), 57 (operator intervention), 58 (I/O error). Any other
+ * ERROR (a missing privilege, a broken canary table) says nothing about the
+ * instance accepting writes: null, with the error for the report.
+ */
+const REFUSAL_CLASSES = new Set(['25', '53', '55', '57', '58']);
+
 function verdict(answer: Awaited<ReturnType<InstanceConnection['query']>>): CanaryResult {
   if (answer.ok) return { acceptsWrites: true };
   const error = `canary: ${answer.error}${answer.sqlState ? ` (SQLSTATE ${answer.sqlState})` : ''}`;
-  // The server answered ERROR (read-only, disk full, ...): it refused the write.
-  return { acceptsWrites: answer.reachable ? false : null, error };
+  const refused = answer.reachable && REFUSAL_CLASSES.has(answer.sqlState?.slice(0, 2) ?? '');
+  return { acceptsWrites: refused ? false : null, error };
 }

@@ -170,3 +170,25 @@ describe('instance probe while the server is down', () => {
     expect(samples.at(-1)?.event).toMatchObject({ reachable: true, role: 'primary', acceptsWrites: true });
   });
 });
+
+describe('instance probe canary without the right to write its table', () => {
+  let server: LocalPostgres;
+  beforeAll(async () => {
+    server = await LocalPostgres.start({ instanceName: 'pg-d' });
+    // The table exists but belongs to someone else: a missing privilege is
+    // no evidence that the instance refuses writes.
+    await server.adminQuery('CREATE TABLE pgdrill_canary (instance text PRIMARY KEY, seq bigint NOT NULL, written_at timestamptz)');
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('reports acceptsWrites null (unknown), not false, with the error', async () => {
+    const { probe, of } = probing([server.endpoint()]);
+    probe.start();
+    await sleep(400);
+    await probe.stop();
+    const last = of('pg-d').at(-1)?.event;
+    expect(last).toMatchObject({ reachable: true, role: 'primary', acceptsWrites: null, error: expect.stringContaining('42501') });
+  });
+});

@@ -79,6 +79,15 @@ export class Workload {
     }
   }
 
+  /**
+   * Every key this workload writes starts with `${keyPrefix}-`
+   * (`${keyPrefix}-${writer}-${seq}`): final reads on a database that outlives
+   * the run filter on it, or rows of earlier runs count as unexpected.
+   */
+  get keyPrefix(): string {
+    return this.options.keyPrefix;
+  }
+
   /** Ensures the table (bounded retry), then starts the writers; returns once they run. */
   async start(): Promise<void> {
     if (this.startedAt !== undefined) throw new UsageError('workload already started');

@@ -99,7 +99,7 @@ export class Writer {
   forceClose(): void {
     const client = this.client;
     this.client = null;
-    if (client) abandonClient(client, this.settings.endpoint, false);
+    if (client) abandonClient(client, this.settings.endpoint, this.settings.cancelOnTimeout);
   }
 
   private async reconnect(signal: AbortSignal): Promise<void> {

@@ -9,8 +9,9 @@
  * that owns the database and is a member of pg_monitor (what the workload and
  * observers get on the stack).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm, writeFile, appendFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,22 @@ interface PostgresUser {
   gid: number;
 }
 
+/**
+ * Servers of this process still running: stopped if the process exits without
+ * destroying them (a crashed test or bench), so no postgres outlives its user.
+ */
+const live = new Map<string, { dataDir: string; runAs: PostgresUser | undefined }>();
+process.once('exit', () => {
+  for (const [root, { dataDir, runAs }] of live) {
+    spawnSync(`${BIN}/pg_ctl`, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '10'], {
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      stdio: 'ignore',
+      cwd: tmpdir(),
+    });
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 export class LocalPostgres {
   /** The application role: what the workload and observers connect as. */
   readonly connection: ConnectionInfo;
@@ -56,6 +73,7 @@ export class LocalPostgres {
   ) {
     this.dataDir = join(root, 'data');
     this.instanceName = instanceName;
+    live.set(root, { dataDir: this.dataDir, runAs });
     this.admin = { host: LOOPBACK, port, user: 'pgdrill_admin', password: passwords.admin, database: 'pgdrill' };
     this.connection = { host: LOOPBACK, port, user: 'pgdrill_app', password: passwords.app, database: 'pgdrill' };
   }
@@ -174,6 +192,7 @@ export class LocalPostgres {
     try {
       await this.stop('immediate');
     } finally {
+      live.delete(this.root);
       await rm(this.root, { recursive: true, force: true });
     }
   }
