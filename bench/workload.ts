@@ -95,13 +95,14 @@ export async function workloadBench(options: WorkloadBenchOptions = {}): Promise
         { metric: 'plain pg loop', value: Math.round(rate(total('plain'))), unit: 'writes/s' },
         { metric: 'workload + array ledger', value: Math.round(rate(total('array'))), unit: 'writes/s' },
         { metric: 'workload + HistoryRecorder (JSONL)', value: Math.round(rate(total('recorder'))), unit: 'writes/s' },
+        { metric: `ratio workload+array / plain (median of ${rounds}; ${range(arrayRatios)})`, value: round2(arrayRatio) },
         {
-          metric: `ratio workload+array / plain (median of ${rounds}; ${range(arrayRatios)})`,
-          value: round2(arrayRatio),
+          // The history file is the run's ledger: this is the ratio the target is about.
+          metric: `ratio workload+HistoryRecorder / plain (median of ${rounds}; ${range(recorderRatios)})`,
+          value: round2(recorderRatio),
           target: `>= ${TARGET_RATIO}`,
-          met: arrayRatio >= TARGET_RATIO,
+          met: recorderRatio >= TARGET_RATIO,
         },
-        { metric: `ratio workload+HistoryRecorder / plain (median; ${range(recorderRatios)})`, value: round2(recorderRatio) },
         { metric: 'client CPU per write: plain', value: round1(cpuPerWrite('plain')), unit: 'µs' },
         { metric: 'client CPU per write: workload + array', value: round1(cpuPerWrite('array')), unit: 'µs' },
         { metric: 'client CPU per write: workload + HistoryRecorder', value: round1(cpuPerWrite('recorder')), unit: 'µs' },

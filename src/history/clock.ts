@@ -28,10 +28,21 @@ export function createRunClock(sources: ClockSources = {}): RunClock {
   const origin = monotonic();
   const startedAt = new Date(wall()).toISOString();
   const elapsedMs = (): number => roundMs(monotonic() - origin);
+  // ISO text has millisecond resolution: format once per millisecond, not once per event.
+  let lastWallMs = NaN;
+  let lastWallText = '';
+  const wallText = (): string => {
+    const ms = wall();
+    if (ms !== lastWallMs) {
+      lastWallMs = ms;
+      lastWallText = new Date(ms).toISOString();
+    }
+    return lastWallText;
+  };
   return {
     startedAt,
     elapsedMs,
-    now: () => ({ t: elapsedMs(), wall: new Date(wall()).toISOString() }),
+    now: () => ({ t: elapsedMs(), wall: wallText() }),
   };
 }
 
