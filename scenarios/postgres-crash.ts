@@ -1,11 +1,11 @@
 import { defineScenario, heal, inject, wait } from 'pgdrill';
 
-// Only the postgres process dies (SIGKILL), the container and Patroni live on:
+// Only postgres dies (SIGKILL of every postgres process), the container and Patroni live on:
 // Patroni restarts postgres in place (crash recovery) or fails over, whichever
 // it decides. Either way committed writes survive the crash.
 export default defineScenario({
   name: 'postgres-crash',
-  description: 'Kill only the primary postgres process: crash recovery or failover, no acknowledged write lost',
+  description: 'Kill the primary postgres processes (not the container): crash recovery or failover, no acknowledged write lost',
   cluster: {
     zones: ['a', 'b', 'c'],
     synchronous: 'on',

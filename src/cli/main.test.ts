@@ -38,6 +38,8 @@ describe('pgdrill CLI: bad input', () => {
     ['Patroni timings that cannot work', () => ['up', '--ttl', '5', '--loop-wait', '2', '--retry-timeout', '4'], /loop_wait \+ 2 \* retry_timeout <= ttl/],
     ['a subnet outside 198.18.0.0/15', () => ['up', '--subnet', '10.0.0.0/24'], /inside 198\.18\.0\.0\/15/],
     ['status with no run up', () => ['status'], /no run is up/],
+    ['an unknown scenario name', () => ['run', 'primary-kil'], /primary-kil: unknown scenario \(did you mean primary-kill\?\)/],
+    ['a missing scenario file', () => ['run', './nope.ts'], /nope\.ts: no such file/],
   ];
 
   it.each(cases)('%s: exit 2 with one line', async (_name, args, message) => {
@@ -48,9 +50,15 @@ describe('pgdrill CLI: bad input', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('a target this version cannot run: exit 3 naming it, nothing started', async () => {
+    const result = await runCli(['run', 'primary-kill', '--target', 'kind'], env);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/the kind target is not available/);
+  });
+
   it('help exits 0 and lists the commands', async () => {
     const result = await runCli(['--help'], env);
     expect(result.code).toBe(0);
-    for (const command of ['up', 'status', 'down', 'cleanup', 'doctor']) expect(result.stdout).toContain(command);
+    for (const command of ['run', 'list', 'up', 'status', 'down', 'cleanup', 'doctor']) expect(result.stdout).toContain(command);
   });
 });

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../../errors.ts';
+import { InfrastructureError, UsageError } from '../../errors.ts';
 import { verdictExitCode } from '../../checks/verdict.ts';
 import type { DrillOutcome } from '../../runner/run-drill.ts';
 import { runDrill } from '../../runner/run-drill.ts';
@@ -41,6 +41,9 @@ const HEADLINE_METRICS = [
 export async function runCommand(scenarioArg: string, flags: RunFlags): Promise<number> {
   const loaded = await loadScenario(scenarioArg, { scenariosDir: SCENARIOS_DIR });
   const targetKind = parseTarget(flags.target);
+  if (targetKind !== 'local') {
+    throw new InfrastructureError(`the ${targetKind} target is not available in this version of pgdrill: use --target local`);
+  }
   const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const runId = newRunId();
   const reportDir = join(flags.reportDir ?? 'reports', `${loaded.scenario.name}-${runId}`);
