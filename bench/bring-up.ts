@@ -28,6 +28,8 @@ export async function bringUpBench(): Promise<BenchResult> {
         zones: ['a', 'b', 'c'],
         synchronous: 'on',
         syncStandbys: 1,
+    dcs: 'per-zone',
+    failsafe: false,
         patroni: DEFAULT_PATRONI,
         clientPort: 0,
       },

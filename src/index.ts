@@ -5,7 +5,7 @@
  * every scenario file loads it.
  */
 export { defineScenario, wait, inject, heal, mark, switchover, waitHealthy } from './scenario/define.ts';
-export { SCENARIO_FAULT_KINDS, SYNCHRONOUS_MODES, FAULT_TARGETS } from './scenario/types.ts';
+export { SCENARIO_FAULT_KINDS, SYNCHRONOUS_MODES, FAULT_TARGETS, TARGETS_BY_FAULT, DCS_PLACEMENTS } from './scenario/types.ts';
 export type {
   ScenarioInput,
   ClusterInput,
@@ -20,6 +20,7 @@ export type {
   ScenarioFaultKind,
   SynchronousMode,
   FaultTarget,
+  DcsPlacement,
   Scenario,
   Step,
 } from './scenario/types.ts';

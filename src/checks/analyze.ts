@@ -1,4 +1,6 @@
 import type { HistoryEvent } from '../history/events.ts';
+import { checkArchive, type ArchiveEvidence } from './archive.ts';
+import { checkAvailability, type AvailabilityEvidence } from './availability.ts';
 import { checkDivergence, type DivergenceEvidence } from './divergence.ts';
 import { primaryRows, type FinalReads } from './final-reads.ts';
 import type { MetricName, Metrics } from './metric-names.ts';
@@ -15,6 +17,8 @@ export interface RunEvidence {
   rto: RtoEvidence;
   splitBrain: SplitBrainEvidence;
   divergence: DivergenceEvidence;
+  availability: AvailabilityEvidence;
+  archive: ArchiveEvidence;
 }
 
 export interface RunAnalysis {
@@ -41,16 +45,36 @@ export async function analyzeRun(
   const primary = primaryRows(finalReads);
   const rpo = 'error' in primary ? rpoUnmeasured(primary.error) : await checkRpo(history, primary.keys, options);
   const divergence = await checkDivergence(finalReads, options);
+  const availability = checkAvailability(history);
+  const archive = checkArchive(history, finalReads?.archive ?? null);
 
   return {
-    metrics: { ...writes.metrics, ...rpo.metrics, ...rto.metrics, ...splitBrain.metrics, ...divergence.metrics },
-    unmeasured: { ...writes.unmeasured, ...rpo.unmeasured, ...rto.unmeasured, ...splitBrain.unmeasured, ...divergence.unmeasured },
+    metrics: {
+      ...writes.metrics,
+      ...rpo.metrics,
+      ...rto.metrics,
+      ...splitBrain.metrics,
+      ...divergence.metrics,
+      ...availability.metrics,
+      ...archive.metrics,
+    },
+    unmeasured: {
+      ...writes.unmeasured,
+      ...rpo.unmeasured,
+      ...rto.unmeasured,
+      ...splitBrain.unmeasured,
+      ...divergence.unmeasured,
+      ...availability.unmeasured,
+      ...archive.unmeasured,
+    },
     evidence: {
       writes: writes.evidence,
       rpo: rpo.evidence,
       rto: rto.evidence,
       splitBrain: splitBrain.evidence,
       divergence: divergence.evidence,
+      availability: availability.evidence,
+      archive: archive.evidence,
     },
   };
 }

@@ -18,6 +18,8 @@ export interface FinalReads {
   primary: string | null;
   /** Rows of each instance, read directly (include the primary). */
   instances: readonly InstanceRows[];
+  /** WAL file names in the backup repository, when the target has one. */
+  archive?: { files: readonly string[] } | { error: string };
 }
 
 /** The primary's rows, or why they are not available. */

@@ -4,7 +4,7 @@
  * them, null where a value could not be had.
  */
 export interface MetricInfo {
-  unit: 'writes' | 'seconds' | 'windows' | 'faults' | 'replicas';
+  unit: 'writes' | 'seconds' | 'windows' | 'faults' | 'replicas' | 'bytes' | 'failures' | 'gaps';
   description: string;
 }
 
@@ -27,6 +27,14 @@ export const METRICS = {
   split_brain_windows: { unit: 'windows', description: 'periods where two instances accepted writes, or a stale primary acknowledged one' },
   split_brain_seconds: { unit: 'seconds', description: 'total duration of split-brain windows' },
   diverged_replicas: { unit: 'replicas', description: "replicas whose rows differ from the primary's after the stack settled" },
+  writes_blocked_on_sync_seconds: { unit: 'seconds', description: 'time a primary had commits waiting for a synchronous standby (sessions in SyncRep)' },
+  no_primary_seconds: { unit: 'seconds', description: 'time no instance answered as a primary (direct probes)' },
+  replication_lag_max_bytes: { unit: 'bytes', description: 'largest replication lag a primary reported for a replica' },
+  archive_failed_count: { unit: 'failures', description: 'failed WAL archive attempts during the run (all primaries)' },
+  archive_max_age_seconds: { unit: 'seconds', description: 'largest age of the last archived WAL segment seen during the run' },
+  archive_catchup_seconds: { unit: 'seconds', description: 'worst stalled-archive fault: heal to the moment the backlog was archived' },
+  wal_retained_max_bytes: { unit: 'bytes', description: 'largest amount of complete WAL waiting to be archived on a primary' },
+  archive_gaps: { unit: 'gaps', description: 'missing WAL segments inside a timeline in the backup repository after the drill' },
 } as const satisfies Record<string, MetricInfo>;
 
 export type MetricName = keyof typeof METRICS;

@@ -59,6 +59,8 @@ export function localOptionsFromFlags(flags: StackFlags): LocalStackOptions {
       loopWait: int(flags.loopWait, 'loop-wait') ?? (patroniFile.loopWait as number | undefined) ?? DEFAULT_PATRONI.loopWait,
       retryTimeout: int(flags.retryTimeout, 'retry-timeout') ?? (patroniFile.retryTimeout as number | undefined) ?? DEFAULT_PATRONI.retryTimeout,
     },
+    dcs: 'per-zone',
+    failsafe: false,
     clientPort: int(flags.port, 'port') ?? (file.port as number | undefined) ?? DEFAULT_CLIENT_PORT,
     ...(flags.subnet ?? file.subnet ? { subnet: (flags.subnet ?? file.subnet) as string } : {}),
   };

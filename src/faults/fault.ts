@@ -6,11 +6,11 @@ export interface FaultContext {
   record: (body: HistoryBody) => void;
 }
 
-/** What a scenario step asks for: which fault, its id, what it hits. */
+/** What a scenario step asks for: which fault, its id, what it hits (a target word: primary, replica, primary-zone, zone:a, ...). */
 export interface FaultRequest {
   id: string;
   kind: FaultKind;
-  target: 'primary';
+  target: string;
 }
 
 /**
@@ -22,7 +22,8 @@ export interface FaultDefinition {
   capability: Capability;
   describe: string;
   resolveTargets(context: FaultContext, request: FaultRequest): Promise<string[]>;
-  inject(context: FaultContext, targets: string[]): Promise<void>;
+  /** Applies the fault; may return how it was applied when the target had a choice (recorded with fault-applied). */
+  inject(context: FaultContext, targets: string[]): Promise<string | void>;
   heal(context: FaultContext, targets: string[]): Promise<void>;
 }
 

@@ -2,17 +2,26 @@ import type { FaultKind } from '../history/events.ts';
 import type { TeardownStack } from '../runner/teardown-stack.ts';
 import type { ActiveFault, FaultContext, FaultDefinition, FaultRequest } from './fault.ts';
 import { FaultUnsupportedError } from './errors.ts';
-import { postgresKill, primaryKill, switchover } from './instance-faults.ts';
+import { freeze, postgresKill, primaryKill, replicaKill, replicaLag, switchover } from './instance-faults.ts';
+import { dcsLoss, partition, stalledArchive, zoneLoss } from './zone-faults.ts';
+import { PrimitiveUnsupportedError } from '../targets/errors.ts';
 
-export const FAULTS: Partial<Record<FaultKind, FaultDefinition>> = {
+export const FAULTS: Record<FaultKind, FaultDefinition> = {
   'primary-kill': primaryKill,
   'postgres-kill': postgresKill,
   switchover,
+  'zone-loss': zoneLoss,
+  partition,
+  freeze,
+  'stalled-archive': stalledArchive,
+  'dcs-loss': dcsLoss,
+  'replica-kill': replicaKill,
+  'replica-lag': replicaLag,
 };
 
 /** Faults a scenario needs that this target cannot do (checked before the target starts). */
 export function unsupportedFaults(kinds: FaultKind[], capabilities: ReadonlySet<string>): FaultKind[] {
-  return kinds.filter((k) => !FAULTS[k] || !capabilities.has(FAULTS[k]!.capability));
+  return kinds.filter((k) => !capabilities.has(FAULTS[k].capability));
 }
 
 /**
@@ -40,7 +49,14 @@ export async function injectFault(context: FaultContext, teardowns: TeardownStac
   };
   const healNow = teardowns.defer(`heal ${request.id} (${request.kind} ${targets.join(', ')})`, heal);
   context.record({ type: 'inject', fault: request.id, kind: request.kind, targets });
-  await definition.inject(context, targets);
-  context.record({ type: 'fault-applied', fault: request.id });
+  let detail: string | void;
+  try {
+    detail = await definition.inject(context, targets);
+  } catch (error) {
+    // The machine lacks what the fault needs (no netem...): the scenario is skipped, not failed.
+    if (error instanceof PrimitiveUnsupportedError) throw new FaultUnsupportedError(`${request.kind} (${error.message})`, context.target.kind);
+    throw error;
+  }
+  context.record({ type: 'fault-applied', fault: request.id, ...(detail ? { detail } : {}) });
   return { id: request.id, kind: request.kind, targets, heal: healNow };
 }

@@ -1,25 +1,50 @@
 import type { FaultDefinition } from './fault.ts';
 import { FaultTargetError } from './errors.ts';
-import { currentPrimary } from './primary.ts';
+import { resolveTargetWord, topologyWithPrimary } from './resolve.ts';
+
+const resolveInstance: FaultDefinition['resolveTargets'] = async ({ target }, request) => resolveTargetWord(target, request.target);
 
 /** SIGKILL of the primary's whole container or pod; healed by starting it again (it rejoins as a replica). */
 export const primaryKill: FaultDefinition = {
   kind: 'primary-kill',
   capability: 'primary-kill',
   describe: "kill the primary's container (SIGKILL)",
-  resolveTargets: async ({ target }) => [await currentPrimary(target)],
+  resolveTargets: resolveInstance,
   inject: async ({ target }, [name]) => target.faults.killInstance(name!),
   heal: async ({ target }, [name]) => target.faults.startInstance(name!),
 };
 
-/** SIGKILL of the PostgreSQL server process only; the HA engine restarts it, so healing has nothing to undo. */
+/** SIGKILL of a replica's whole container; healed by starting it again. */
+export const replicaKill: FaultDefinition = { ...primaryKill, kind: 'replica-kill', capability: 'replica-kill', describe: "kill a replica's container (SIGKILL)" };
+
+/** SIGKILL of every postgres process of the primary; the HA engine restarts PostgreSQL, so healing has nothing to undo. */
 export const postgresKill: FaultDefinition = {
   kind: 'postgres-kill',
   capability: 'postgres-kill',
-  describe: "kill the primary's postgres process (SIGKILL)",
-  resolveTargets: async ({ target }) => [await currentPrimary(target)],
+  describe: "kill the primary's postgres processes (SIGKILL)",
+  resolveTargets: resolveInstance,
   inject: async ({ target }, [name]) => target.faults.killPostgres(name!),
   heal: async () => undefined,
+};
+
+/** Every process of the instance frozen (docker pause): it wakes up later with its old view of the world. */
+export const freeze: FaultDefinition = {
+  kind: 'freeze',
+  capability: 'freeze',
+  describe: 'freeze an instance (docker pause), then resume it',
+  resolveTargets: resolveInstance,
+  inject: async ({ target }, [name]) => target.faults.freezeInstance(name!),
+  heal: async ({ target }, [name]) => target.faults.thawInstance(name!),
+};
+
+/** Packet delay and loss on a replica's link (tc netem): replication falls behind. */
+export const replicaLag: FaultDefinition = {
+  kind: 'replica-lag',
+  capability: 'replica-lag',
+  describe: "delay and drop packets on a replica's link (netem)",
+  resolveTargets: resolveInstance,
+  inject: async ({ target }, [name]) => target.faults.degradeLink(name!),
+  heal: async ({ target }, [name]) => target.faults.restoreLink(name!),
 };
 
 /**
@@ -32,9 +57,8 @@ export const switchover: FaultDefinition = {
   capability: 'switchover',
   describe: 'planned switchover through the HA engine',
   resolveTargets: async ({ target }) => {
-    const topology = await target.topology();
-    if (!topology.primary) throw new FaultTargetError('no primary to switch over from', { topology });
-    const replicas = topology.instances.filter((i) => i.state === 'running' || i.state === 'streaming');
+    const topology = await topologyWithPrimary(target);
+    const replicas = topology.instances.filter((i) => i.name !== topology.primary && (i.state === 'running' || i.state === 'streaming'));
     const candidate = replicas.find((i) => i.role === 'sync-replica') ?? replicas.find((i) => i.role === 'replica');
     if (!candidate) throw new FaultTargetError('no running replica to switch over to', { topology });
     return [topology.primary, candidate.name];

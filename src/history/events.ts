@@ -124,6 +124,8 @@ export interface InjectEvent {
 export interface FaultAppliedEvent {
   type: 'fault-applied';
   fault: string;
+  /** How the fault was applied, when the target had to choose (e.g. "tbf rate limit: netem unavailable"). */
+  detail?: string;
 }
 
 export interface HealEvent {
@@ -163,6 +165,10 @@ export interface ArchiveEvent {
   lastArchivedAgeSeconds: number | null;
   /** Bytes of WAL kept in pg_wal on that instance. */
   walRetainedBytes: number | null;
+  /** Bytes of complete WAL segments waiting to be archived (.ready): what an archive stall keeps on the primary. */
+  walPendingArchiveBytes?: number | null;
+  /** The WAL segment being written (primary only): archiving has caught up once the segment before it is archived. */
+  currentWal?: string | null;
 }
 
 export interface LagEvent {

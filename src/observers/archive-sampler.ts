@@ -25,12 +25,17 @@ const ARCHIVER_SQL = `SELECT
   archived_count,
   failed_count,
   last_archived_wal,
-  extract(epoch FROM clock_timestamp() - last_archived_time)::float8 AS last_archived_age
+  extract(epoch FROM clock_timestamp() - last_archived_time)::float8 AS last_archived_age,
+  CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END AS current_wal
 FROM pg_stat_archiver`;
 
 // pg_ls_waldir() needs pg_monitor (or superuser); kept apart so that a role
 // without it still gets the archiver's counts.
-const WAL_SIZE_SQL = 'SELECT coalesce(sum(size), 0)::float8 AS bytes FROM pg_ls_waldir()';
+// Segments marked .ready are complete but not archived yet: the WAL an archive stall keeps on the primary.
+const WAL_SIZE_SQL = `SELECT
+  (SELECT coalesce(sum(size), 0) FROM pg_ls_waldir())::float8 AS bytes,
+  ((SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready')
+    * pg_size_bytes(current_setting('wal_segment_size')))::float8 AS pending_bytes`;
 
 interface ArchiverRow {
   in_recovery: boolean;
@@ -39,6 +44,7 @@ interface ArchiverRow {
   failed_count: string;
   last_archived_wal: string | null;
   last_archived_age: number | null;
+  current_wal: string | null;
 }
 
 export class ArchiveSampler implements Observer {
@@ -90,10 +96,14 @@ async function sampleArchive(
   const row = answer.ok ? answer.rows[0] : undefined;
   if (!row || (row.in_recovery && row.archive_mode !== 'always')) return undefined;
   let walRetainedBytes: number | null = null;
+  let walPendingArchiveBytes: number | null = null;
   if (access.walSize) {
-    const wal = await connection.query<{ bytes: number }>({ text: WAL_SIZE_SQL }, timeoutMs);
+    const wal = await connection.query<{ bytes: number; pending_bytes: number }>({ text: WAL_SIZE_SQL }, timeoutMs);
     if (!wal.ok && wal.sqlState === '42501') access.walSize = false;
-    if (wal.ok) walRetainedBytes = wal.rows[0]?.bytes ?? null;
+    if (wal.ok) {
+      walRetainedBytes = wal.rows[0]?.bytes ?? null;
+      walPendingArchiveBytes = wal.rows[0]?.pending_bytes ?? null;
+    }
   }
   return {
     type: 'archive',
@@ -103,5 +113,7 @@ async function sampleArchive(
     lastArchivedWal: row.last_archived_wal,
     lastArchivedAgeSeconds: row.last_archived_age === null ? null : Math.round(row.last_archived_age * 1000) / 1000,
     walRetainedBytes,
+    walPendingArchiveBytes,
+    currentWal: row.current_wal,
   };
 }

@@ -40,7 +40,7 @@ function describe(e: HistoryEvent, roles: Map<string, string>): string | null {
     case 'inject':
       return `fault ${e.fault} injected: ${e.kind} on ${e.targets.join(', ') || '(no target)'}`;
     case 'fault-applied':
-      return `fault ${e.fault} in effect`;
+      return `fault ${e.fault} in effect${e.detail ? ` (${e.detail})` : ''}`;
     case 'heal':
       return e.outcome === 'healed' ? `fault ${e.fault} healed` : `heal of ${e.fault} failed: ${e.error ?? 'unknown error'}`;
     case 'mark':

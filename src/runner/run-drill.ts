@@ -251,6 +251,8 @@ function stackOptions(options: DrillOptions): LocalStackOptions {
     zones: cluster.zones,
     synchronous: cluster.synchronous,
     syncStandbys: 1,
+    dcs: cluster.dcs,
+    failsafe: cluster.failsafe,
     patroni: cluster.patroni ?? DEFAULT_PATRONI,
     clientPort: options.stack?.clientPort ?? 0,
     ...(options.stack?.subnet ? { subnet: options.stack.subnet } : {}),

@@ -2,17 +2,52 @@ import type { FaultKind } from '../history/events.ts';
 import type { DurationText } from './duration.ts';
 import type { Threshold } from './thresholds.ts';
 
-/** Fault kinds a scenario may inject today (the history knows more; each lands with its fault code). */
-export const SCENARIO_FAULT_KINDS = ['primary-kill', 'postgres-kill', 'switchover'] as const satisfies readonly FaultKind[];
+/** Fault kinds a scenario may inject. */
+export const SCENARIO_FAULT_KINDS = [
+  'primary-kill',
+  'postgres-kill',
+  'switchover',
+  'zone-loss',
+  'partition',
+  'freeze',
+  'stalled-archive',
+  'dcs-loss',
+  'replica-kill',
+  'replica-lag',
+] as const satisfies readonly FaultKind[];
 export type ScenarioFaultKind = (typeof SCENARIO_FAULT_KINDS)[number];
 
 /** off: asynchronous replication; on: Patroni synchronous_mode; strict: synchronous_mode_strict (no writes without a standby). */
 export const SYNCHRONOUS_MODES = ['off', 'on', 'strict'] as const;
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 
-/** What a fault hits, resolved when it is injected. */
-export const FAULT_TARGETS = ['primary'] as const;
-export type FaultTarget = (typeof FAULT_TARGETS)[number];
+/**
+ * What a fault hits, resolved when it is injected:
+ * - primary / replica: that instance (a replica: the synchronous standby when there is one);
+ * - primary-zone: the primary's zone; replica-zones: every other zone; zone:<name>: that zone;
+ * - archive: the link from the database nodes to the backup repository;
+ * - dcs-majority: a majority of the consensus store's members.
+ */
+export const FAULT_TARGETS = ['primary', 'replica', 'primary-zone', 'replica-zones', 'archive', 'dcs-majority'] as const;
+export type FaultTarget = (typeof FAULT_TARGETS)[number] | `zone:${string}`;
+
+/** Targets each fault kind accepts; the first is its default. */
+export const TARGETS_BY_FAULT: Record<ScenarioFaultKind, readonly (FaultTarget | 'zone:<name>')[]> = {
+  'primary-kill': ['primary'],
+  'postgres-kill': ['primary'],
+  switchover: ['primary'],
+  freeze: ['primary', 'replica'],
+  'replica-kill': ['replica'],
+  'replica-lag': ['replica'],
+  'zone-loss': ['primary-zone', 'replica-zones', 'zone:<name>'],
+  partition: ['primary', 'replica', 'primary-zone', 'zone:<name>'],
+  'stalled-archive': ['archive'],
+  'dcs-loss': ['dcs-majority'],
+};
+
+/** per-zone: one consensus-store member in each zone (a zone's loss takes its member too); separate: members in a zone of their own. */
+export const DCS_PLACEMENTS = ['per-zone', 'separate'] as const;
+export type DcsPlacement = (typeof DCS_PLACEMENTS)[number];
 
 // ---- What a scenario file writes (the authoring form) ----
 
@@ -28,6 +63,10 @@ export interface ClusterInput {
   zones?: string[];
   synchronous: SynchronousMode;
   patroni?: PatroniTimings;
+  /** Where the consensus store's members live (default per-zone). */
+  dcs?: DcsPlacement;
+  /** Patroni failsafe_mode: keep the primary while the DCS is gone if every member still answers (default false). */
+  failsafe?: boolean;
 }
 
 export interface WorkloadInput {
@@ -110,6 +149,8 @@ export interface ClusterSpec {
   synchronous: SynchronousMode;
   /** Absent: the target's own defaults. */
   patroni?: PatroniTimings;
+  dcs: DcsPlacement;
+  failsafe: boolean;
 }
 
 export interface Scenario {

@@ -4,10 +4,12 @@ import { ScenarioError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
 import { parseThreshold, type Threshold } from './thresholds.ts';
 import {
-  FAULT_TARGETS,
+  DCS_PLACEMENTS,
   SCENARIO_FAULT_KINDS,
+  TARGETS_BY_FAULT,
   SYNCHRONOUS_MODES,
   type ClusterSpec,
+  type FaultTarget,
   type PatroniTimings,
   type Scenario,
   type Step,
@@ -40,19 +42,21 @@ class ScenarioValidator {
     const description = this.string('description', root.description, /\S/, 'a one-line description');
     const cluster = this.cluster(root.cluster);
     const workload = this.workload(root.workload);
-    const steps = this.steps(root.steps);
+    const steps = this.steps(root.steps, cluster.zones);
     const thresholds = this.thresholds(root.thresholds, steps);
     return { name, description, cluster, workload, steps, thresholds };
   }
 
   private cluster(value: unknown): ClusterSpec {
-    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni'], ['synchronous']);
+    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni', 'dcs', 'failsafe'], ['synchronous']);
     const zones = c.zones === undefined ? [...DEFAULT_ZONES] : this.zones(c.zones);
     const synchronous = this.oneOf('cluster.synchronous', c.synchronous, SYNCHRONOUS_MODES);
     if (synchronous === 'strict' && zones.length < 2) {
       this.fail('cluster.synchronous', `'strict' needs at least 2 zones (a synchronous standby), got ${zones.length}; with one zone no write could ever commit`);
     }
-    const spec: ClusterSpec = { zones, synchronous };
+    const dcs = c.dcs === undefined ? 'per-zone' : this.oneOf('cluster.dcs', c.dcs, DCS_PLACEMENTS, 'DCS placement');
+    if (c.failsafe !== undefined && typeof c.failsafe !== 'boolean') this.fail('cluster.failsafe', `expected true or false, got ${describe(c.failsafe)}`);
+    const spec: ClusterSpec = { zones, synchronous, dcs, failsafe: c.failsafe === true };
     if (c.patroni !== undefined) spec.patroni = this.patroni(c.patroni);
     return spec;
   }
@@ -91,7 +95,7 @@ class ScenarioValidator {
     };
   }
 
-  private steps(value: unknown): Step[] {
+  private steps(value: unknown, zones: readonly string[]): Step[] {
     const list = this.array('steps', value, "a list of steps, e.g. [wait('10s'), inject('primary-kill')]");
     if (list.length === 0) this.fail('steps', "expected at least one step, e.g. wait('10s')");
     const active: string[] = [];
@@ -126,7 +130,7 @@ class ScenarioValidator {
           const fault = this.oneOf(`${path}.inject`, s.inject, SCENARIO_FAULT_KINDS, 'fault kind');
           const id = s.id === undefined ? nextFaultId(ids) : this.string(`${path}.id`, s.id, /^(?!all$)[A-Za-z0-9_-]{1,32}$/, 'a fault id of letters, digits, _ or - (not "all")');
           if (ids.has(id)) this.fail(`${path}.id`, `fault id "${id}" is already used by an earlier inject`);
-          const target = s.target === undefined ? 'primary' : this.oneOf(`${path}.target`, s.target, FAULT_TARGETS, 'target');
+          const target = this.faultTarget(`${path}.target`, fault, s.target, zones);
           ids.add(id);
           active.push(id);
           return { kind: 'inject', fault, id, target };
@@ -154,6 +158,17 @@ class ScenarioValidator {
           return assertNever(kind);
       }
     });
+  }
+
+  private faultTarget(path: string, fault: (typeof SCENARIO_FAULT_KINDS)[number], value: unknown, zones: readonly string[]): FaultTarget {
+    const allowed = TARGETS_BY_FAULT[fault];
+    if (value === undefined) return allowed[0] as FaultTarget;
+    if (typeof value === 'string' && value.startsWith('zone:') && allowed.includes('zone:<name>')) {
+      const zone = value.slice('zone:'.length);
+      if (!zones.includes(zone)) this.fail(path, `zone "${zone}" is not one of the cluster's zones (${zones.join(', ')})`);
+      return value as FaultTarget;
+    }
+    return this.oneOf(path, value, allowed.filter((t) => t !== 'zone:<name>') as FaultTarget[], `target for ${fault}`);
   }
 
   private thresholds(value: unknown, steps: readonly Step[]): Threshold[] {

@@ -24,19 +24,49 @@ export interface Topology {
 export type Capability = FaultKind | 'backup' | 'restore';
 
 /**
- * The fault primitives a target performs on its own instances. Faults in
+ * The fault primitives a target performs on its own stack. Faults in
  * src/faults/ compose these; a target lacking one leaves the matching
- * capability out, and scenarios needing it are skipped.
+ * capability out, and scenarios needing it are skipped. Every primitive has
+ * an undo that is safe to call when the primitive failed half-way, or twice.
  */
-export interface InstanceFaults {
+export interface FaultPrimitives {
   /** SIGKILL the whole instance (container or pod): its address stops answering. */
   killInstance(name: string): Promise<void>;
   /** Start an instance killed by killInstance again (it rejoins as the engine decides). */
   startInstance(name: string): Promise<void>;
-  /** SIGKILL only the PostgreSQL server process; the engine restarts it. */
+  /** SIGKILL every PostgreSQL process of the instance; the engine restarts PostgreSQL. */
   killPostgres(name: string): Promise<void>;
   /** A planned switchover performed by the engine, from the current primary to `candidate`. */
   switchover(primary: string, candidate: string): Promise<void>;
+  /** Freeze every process of the instance (SIGSTOP / docker pause); its connections stay open. */
+  freezeInstance(name: string): Promise<void>;
+  thawInstance(name: string): Promise<void>;
+  /** Stop every member of a zone at once (database instance, consensus member, node). */
+  stopZone(zone: string): Promise<void>;
+  startZone(zone: string): Promise<void>;
+  /**
+   * Cut instances off from every other instance, and from the consensus store
+   * when `fromDcs`; clients that connect to them directly still reach them.
+   */
+  isolateInstances(names: string[], options: { fromDcs: boolean }): Promise<void>;
+  rejoinInstances(names: string[]): Promise<void>;
+  /** Cut every member of a zone off from the other zones (symmetric halves). */
+  isolateZone(zone: string): Promise<void>;
+  rejoinZone(zone: string): Promise<void>;
+  /** Make the backup repository unreachable from every database instance (WAL archiving fails). */
+  stallArchive(): Promise<void>;
+  resumeArchive(): Promise<void>;
+  /** Members of the consensus store (etcd members on local), and stopping / starting some of them. */
+  dcsMembers(): string[];
+  stopDcsMembers(names: string[]): Promise<void>;
+  startDcsMembers(names: string[]): Promise<void>;
+  /**
+   * Degrade the instance's network link (delay and loss with tc netem, or a
+   * rate limit where the kernel has no netem); returns how. Throws
+   * PrimitiveUnsupportedError when the machine can do neither.
+   */
+  degradeLink(name: string): Promise<string>;
+  restoreLink(name: string): Promise<void>;
 }
 
 /**
@@ -51,7 +81,7 @@ export interface StartedTarget {
   /** Direct endpoints, one per instance. */
   readonly instances: readonly InstanceEndpoint[];
   readonly capabilities: ReadonlySet<Capability>;
-  readonly faults: InstanceFaults;
+  readonly faults: FaultPrimitives;
   topology(): Promise<Topology>;
   /** Versions of the pieces under test, for reports (PostgreSQL, Patroni, pgBackRest, image id, ...). */
   versions(): Promise<Record<string, string>>;

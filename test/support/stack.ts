@@ -27,6 +27,8 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> = {})
     zones: ['a', 'b', 'c'],
     synchronous: 'on',
     syncStandbys: 1,
+    dcs: 'per-zone',
+    failsafe: false,
     patroni: DEFAULT_PATRONI,
     clientPort: 0,
     ...overrides,

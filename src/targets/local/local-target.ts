@@ -2,7 +2,8 @@ import type Docker from 'dockerode';
 import type { Progress } from '../../progress/progress.ts';
 import type { TeardownStack } from '../../runner/teardown-stack.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
-import type { Capability, InstanceFaults, StartedTarget, Topology } from '../target.ts';
+import type { Capability, FaultPrimitives, StartedTarget, Topology } from '../target.ts';
+import { LocalFaultPrimitives } from './local-faults.ts';
 import { execIn } from './docker-exec.ts';
 import { ensureDockerEngine } from './docker-engine.ts';
 import { claimClientPort } from './host-ports.ts';
@@ -16,7 +17,18 @@ import { newSecrets, secretValues, type StackSecrets } from './secrets.ts';
 import { validateLocalOptions, type LocalStackOptions } from './stack-options.ts';
 
 /** Known before the stack starts, so a scenario needing more is skipped without provisioning anything. */
-export const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['primary-kill', 'postgres-kill', 'switchover']);
+export const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'primary-kill',
+  'postgres-kill',
+  'switchover',
+  'zone-loss',
+  'partition',
+  'freeze',
+  'stalled-archive',
+  'dcs-loss',
+  'replica-kill',
+  'replica-lag',
+]);
 
 export interface StartLocalTargetArgs {
   options: LocalStackOptions;
@@ -57,25 +69,7 @@ export class LocalTarget implements StartedTarget {
   readonly capabilities: ReadonlySet<Capability> = LOCAL_CAPABILITIES;
   private cachedVersions: Record<string, string> | undefined;
 
-  readonly faults: InstanceFaults = {
-    killInstance: async (name) => {
-      const container = this.container(name);
-      await container.kill({ signal: 'SIGKILL' });
-      // Return only once nothing of it runs: until then the old primary may still answer.
-      await waitUntilStopped(container, 10_000);
-    },
-    startInstance: async (name) => {
-      await this.container(name).start().catch(ignoreAlreadyStarted);
-    },
-    killPostgres: async (name) => {
-      // Every postgres process at once (postmaster and backends), as an OOM kill
-      // or a crash would: a backend left running could still acknowledge a commit.
-      await execIn(this.container(name), ['pkill', '-KILL', '-x', 'postgres'], { timeoutMs: 10_000 });
-    },
-    switchover: async (primary, candidate) => {
-      await this.patroni(primary).switchover(primary, candidate);
-    },
-  };
+  readonly faults: FaultPrimitives;
 
   constructor(
     readonly docker: Docker,
@@ -85,7 +79,9 @@ export class LocalTarget implements StartedTarget {
     private readonly stackSecrets: StackSecrets,
     readonly record: RunRecord,
     readonly files: RunFiles,
-  ) {}
+  ) {
+    this.faults = new LocalFaultPrimitives(docker, stack.layout, (instance) => this.patroni(instance));
+  }
 
   get runId(): string {
     return this.options.runId;
@@ -162,18 +158,4 @@ function runRecord(options: LocalStackOptions, image: string, stack: Provisioned
       patroniUrl: `http://127.0.0.1:${stack.instancePorts.get(i.name)!.patroni}`,
     })),
   };
-}
-
-async function waitUntilStopped(container: Docker.Container, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (!(await container.inspect()).State.Running) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`container ${container.id.slice(0, 12)} still runs ${timeoutMs / 1000}s after SIGKILL`);
-}
-
-function ignoreAlreadyStarted(error: unknown): void {
-  if ((error as { statusCode?: number }).statusCode === 304) return;
-  throw error;
 }

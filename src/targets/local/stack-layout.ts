@@ -27,6 +27,8 @@ export interface StackLayout {
 }
 
 export const STANZA = 'pgdrill';
+/** The zone label of etcd members placed apart from the database zones. */
+export const DCS_ZONE = 'dcs';
 export const PATRONI_SCOPE = 'pgdrill';
 export const DATA_DIR = '/var/lib/postgresql/data';
 export const TLS_DIR = '/etc/pgdrill/tls';
@@ -47,7 +49,10 @@ export function stackLayout(options: LocalStackOptions, subnetPrefix: string): S
     subnet: `${subnetPrefix}.0/24`,
     gateway: `${subnetPrefix}.1`,
     tlsVolume: `${prefix}-tls`,
-    etcd: options.zones.map((z, i) => member('etcd', `etcd-${z}`, 10 + i, z)),
+    etcd:
+      options.dcs === 'separate'
+        ? [1, 2, 3].map((n) => member('etcd', `etcd-${n}`, 9 + n, DCS_ZONE))
+        : options.zones.map((z, i) => member('etcd', `etcd-${z}`, 10 + i, z)),
     postgres: options.zones.map((z, i) => member('postgres', `pg-${z}`, 20 + i, z)),
     repo: member('repo', 'repo', 5),
     haproxy: member('haproxy', 'haproxy', 4),

@@ -17,6 +17,10 @@ export interface LocalStackOptions {
   /** Synchronous standbys a commit waits for (Patroni 3.0 uses FIRST n). */
   syncStandbys: number;
   patroni: PatroniTimings;
+  /** per-zone: one etcd member in each zone; separate: three members in a zone of their own ("dcs"). */
+  dcs: 'per-zone' | 'separate';
+  /** Patroni failsafe_mode. */
+  failsafe: boolean;
   /** Host port of the client endpoint on 127.0.0.1; 0 picks a free one. */
   clientPort: number;
   /** An explicit /24 inside 198.18.0.0/15 for the run's network; default: the first free one. */

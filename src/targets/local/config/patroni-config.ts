@@ -32,6 +32,7 @@ export function patroniConfig(
         synchronous_mode: options.synchronous !== 'off',
         synchronous_mode_strict: options.synchronous === 'strict',
         synchronous_node_count: options.syncStandbys,
+        failsafe_mode: options.failsafe,
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
@@ -41,6 +42,8 @@ export function patroniConfig(
             wal_log_hints: 'on',
             archive_mode: 'on',
             archive_command: '',
+            // A segment at least every 10 s, so archive health is visible within a drill.
+            archive_timeout: 10,
             max_wal_senders: 10,
             max_replication_slots: 10,
             wal_keep_size: '256MB',
