@@ -7,6 +7,7 @@ import { HISTORY_FILE } from '../history/recorder.ts';
 import { describeStep } from '../scenario/describe-step.ts';
 import { evaluateThresholds } from '../scenario/thresholds.ts';
 import type { Scenario } from '../scenario/types.ts';
+import { buildAudit } from './audit.ts';
 import type { FaultSummary, RunResult } from './run-result.ts';
 import { deriveTimeline } from './timeline.ts';
 
@@ -27,6 +28,10 @@ export interface RunResultInput {
   /** The runner's own verdict when the run did not complete normally; merged with the thresholds' verdict. */
   outcome?: { verdict: Exclude<Verdict, 'pass' | 'fail'>; reason: string };
   errors?: string[];
+  /** The command that started the run, for the audit section (default: process.argv, redacted either way). */
+  commandLine?: readonly string[];
+  /** Default: process.cwd(). */
+  workingDirectory?: string;
 }
 
 /**
@@ -53,6 +58,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
     reasons.push('the run ended before its checks ran');
   }
   const rto = analysis?.evidence.rto.faults ?? [];
+  const thresholdTexts = scenario.thresholds.map((t) => t.expression);
 
   return {
     schemaVersion: 1,
@@ -72,7 +78,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
       cluster: scenario.cluster,
       workload: scenario.workload,
       steps: scenario.steps.map(describeStep),
-      thresholds: scenario.thresholds.map((t) => t.expression),
+      thresholds: thresholdTexts,
       target: { ...(input.targetConfiguration ?? {}) },
     },
     metrics: analysis ? analysis.metrics : emptyMetrics(),
@@ -84,6 +90,18 @@ export function buildRunResult(input: RunResultInput): RunResult {
     timeline: deriveTimeline(input.history, rto),
     errors: [...(input.errors ?? [])],
     files: { history: HISTORY_FILE },
+    audit: buildAudit({
+      startedAt: input.startedAt,
+      finishedAt: input.finishedAt,
+      target: input.target,
+      environment: input.environment,
+      scenarioFile: input.scenarioFile,
+      scenarioSha256: input.scenarioSha256,
+      thresholds: thresholdTexts,
+      commandLine: input.commandLine ?? process.argv,
+      workingDirectory: input.workingDirectory ?? process.cwd(),
+      env: process.env,
+    }),
   };
 }
 

@@ -10,7 +10,7 @@ export const REPORT_MD = 'report.md';
 /** Rows shown per evidence table; report.json keeps the full (capped) lists. */
 const ROWS = 50;
 
-const VERDICT_BADGE: Record<RunResult['verdict'], string> = {
+export const VERDICT_BADGE: Record<RunResult['verdict'], string> = {
   pass: '✅ PASS',
   fail: '❌ FAIL',
   inconclusive: '⚠️ INCONCLUSIVE',
@@ -63,9 +63,7 @@ export function renderMarkdown(r: RunResult): string {
 
   out.push(...evidenceSection(r));
 
-  out.push('## Environment', '');
-  const env = Object.entries(r.environment);
-  out.push(env.length === 0 ? 'Not recorded.' : table(['Component', 'Version'], env.map(([k, v]) => [k, v])));
+  out.push(...auditSection(r));
 
   out.push('## Configuration', '');
   const c = r.configuration;
@@ -81,6 +79,61 @@ export function renderMarkdown(r: RunResult): string {
 
   out.push('## Timeline', '');
   out.push(r.timeline.length === 0 ? 'No events.' : table(['t (s)', 'Time', 'Event'], r.timeline.map((e) => [e.seconds.toFixed(3), e.at, e.what])));
+  return out.join('\n');
+}
+
+/** When, where, who, versions and images, which drill with which gates, and the command: what an auditor signs off. */
+function auditSection(r: RunResult): string[] {
+  const a = r.audit;
+  const out = ['## Audit', ''];
+  out.push(table(['', ''], [
+    ['When', `${a.startedAt} to ${a.finishedAt} (${r.durationSeconds} s)`],
+    ['Where', `host \`${a.host}\`, target ${a.target}`],
+    ['Who', a.user],
+    ['Scenario file', `\`${a.scenarioFile}\``],
+    ['Scenario sha256', `\`${a.scenarioSha256}\``],
+    ['Thresholds', a.thresholds.length === 0 ? 'none' : a.thresholds.map((t) => `\`${t}\``).join(', ')],
+    ...Object.entries(a.images).map(([k, v]): [string, string] => [k === 'image' ? 'Image' : k === 'imageId' ? 'Image id' : k, `\`${v}\``]),
+    ['Command line', `\`${shellLine(a.commandLine)}\``],
+    ['Working directory', `\`${a.workingDirectory}\``],
+    ...(a.ci ? [['CI job', a.ci] as [string, string]] : []),
+  ]));
+  const versions = Object.entries(a.versions);
+  out.push('Versions:', '');
+  out.push(versions.length === 0 ? 'Not recorded.\n' : table(['Component', 'Version'], versions));
+  return out;
+}
+
+/** A command line as a person would retype it: arguments with spaces or quotes are single-quoted. */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The metrics a summary line shows: recovery time, data loss, split-brain, and how many writes each way. */
+export const HEADLINE_METRICS = [
+  'rto_seconds',
+  'write_downtime_seconds',
+  'lost_writes',
+  'split_brain_windows',
+  'writes_ok',
+  'writes_failed',
+  'writes_unknown',
+] as const satisfies readonly MetricName[];
+
+/**
+ * The short form, for a CI job summary and a suite's index: verdict, why,
+ * the thresholds and the headline numbers, and where the full report is.
+ */
+export function renderMarkdownSummary(r: RunResult, options: { level?: number; reportLink?: string } = {}): string {
+  const h = '#'.repeat(options.level ?? 2);
+  const out = [`${h} ${VERDICT_BADGE[r.verdict]} — ${r.scenario}`, ''];
+  if (r.verdictReasons.length > 0) out.push(...r.verdictReasons.map((reason) => `- ${escapeInline(reason)}`), '');
+  if (r.thresholds.length > 0) {
+    out.push(table(['Threshold', 'Value', 'Result'], r.thresholds.map((t) => [`\`${t.expression}\``, valueText(t.metric, t.value, r), t.ok ? '✅ pass' : '❌ FAIL'])));
+  }
+  out.push(HEADLINE_METRICS.map((m) => `\`${m}\` ${r.metrics[m] === null ? '—' : valueText(m, r.metrics[m], r)}`).join(' · '), '');
+  const where = `${r.target}, run \`${r.runId}\`, ${r.startedAt}, ${r.durationSeconds} s`;
+  out.push(options.reportLink ? `${where} — [full report](${options.reportLink})` : where, '');
   return out.join('\n');
 }
 

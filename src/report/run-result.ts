@@ -5,6 +5,7 @@ import type { Verdict } from '../checks/verdict.ts';
 import type { FaultKind } from '../history/events.ts';
 import type { ClusterSpec, WorkloadInput } from '../scenario/types.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
+import type { RunAudit } from './audit.ts';
 
 /**
  * Everything one run produced, as reporters receive it and report.json holds
@@ -45,6 +46,8 @@ export interface RunResult {
   errors: string[];
   /** Files written next to the report, relative to the report directory. */
   files: { history: string };
+  /** When, where, who, versions, images, scenario hash, thresholds, command line: for auditors. */
+  audit: RunAudit;
 }
 
 export interface RunConfiguration {

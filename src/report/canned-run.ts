@@ -1,0 +1,64 @@
+import { analyzeRun } from '../checks/analyze.ts';
+import { CannedHistory } from '../checks/canned-history.ts';
+import type { HistoryEvent } from '../history/events.ts';
+import { heal, inject, wait } from '../scenario/define.ts';
+import { validateScenario } from '../scenario/validate.ts';
+import { buildRunResult, type RunResultInput } from './build-run-result.ts';
+import type { RunResult } from './run-result.ts';
+
+/**
+ * A canned drill for reporter tests: a primary kill at 10 s, writes refused
+ * and unknown while it lasts, pg-b promoted on timeline 2 at 15 s, one
+ * acknowledged write lost, the archiver failing twice, a replica lagging.
+ * Reporters must make each of these visible.
+ */
+export const cannedScenario = validateScenario({
+  name: 'primary-kill',
+  description: 'Kill the primary under synchronous replication',
+  cluster: { synchronous: 'on', patroni: { ttl: 15, loopWait: 5, retryTimeout: 5 } },
+  workload: { writers: 4, rate: 100 },
+  steps: [wait('10s'), inject('primary-kill'), wait('30s'), heal('f1')],
+  thresholds: ['rto_seconds <= 30', 'lost_writes == 0', 'split_brain_windows == 0'],
+}, 'scenarios/primary-kill.ts');
+
+export function cannedHistory(): HistoryEvent[] {
+  const h = new CannedHistory()
+    .add(0, { type: 'run-start', runId: 'run-1', scenario: 'primary-kill', target: 'local' })
+    .probes('pg-a', 0, 9_750, 250, { role: 'primary', timeline: 1, acceptsWrites: true })
+    .probe(10_000, 'pg-a', { reachable: false, error: 'connection refused' })
+    .probes('pg-b', 0, 14_750, 250, { role: 'replica', timeline: 1, acceptsWrites: false })
+    .probes('pg-b', 15_000, 35_000, 250, { role: 'primary', timeline: 2, acceptsWrites: true })
+    .probes('pg-a', 31_000, 35_000, 250, { role: 'replica', timeline: 2, acceptsWrites: false })
+    .steadyWrites('w', 0, 9_900, 100, { instance: 'pg-a', timeline: 1 })
+    .inject(10_000, 'f1', 'primary-kill', ['pg-a'])
+    .applied(10_050, 'f1')
+    .failingWrites('down', 10_000, 14_500, 500)
+    .steadyWrites('v', 15_000, 35_000, 100, { instance: 'pg-b', timeline: 2 })
+    .heal(30_000, 'f1');
+  for (let i = 0; i < 4; i++) h.write(`u-${i}`, 10_100 + i * 1_000, { info: 11_100 + i * 1_000 });
+  for (let s = 0; s <= 35; s++) {
+    const primary = s < 10 ? 'pg-a' : 'pg-b';
+    const failed = s < 20 ? 0 : s < 25 ? 1 : 2;
+    h.add(s * 1_000 + 1, {
+      type: 'archive', instance: primary, archivedCount: 8 + Math.floor(s / 4), failedCount: failed,
+      lastArchivedWal: '000000010000000000000005', lastArchivedAgeSeconds: 1, walRetainedBytes: 16_777_216,
+    });
+    for (const replica of s < 10 ? ['pg-b', 'pg-c'] : ['pg-c', ...(s > 31 ? ['pg-a'] : [])]) {
+      const lagBytes = replica === 'pg-c' && s >= 16 && s <= 22 ? (s - 15) * 400_000 : 200;
+      h.add(s * 1_000 + 2, { type: 'lag', instance: primary, replica, lagBytes, syncState: replica === 'pg-c' ? 'sync' : 'async' });
+    }
+  }
+  return h.events();
+}
+
+export async function cannedResult(overrides: Partial<RunResultInput> = {}, history = cannedHistory()): Promise<RunResult> {
+  const rows = new Set(history.flatMap((e) => (e.type === 'ok' && e.key !== 'w-99' ? [e.key] : [])));
+  const analysis = await analyzeRun(history, { primary: 'pg-b', instances: [{ instance: 'pg-b', keys: rows }] });
+  return buildRunResult({
+    scenario: cannedScenario, scenarioFile: 'scenarios/primary-kill.ts', scenarioSha256: 'ab'.repeat(32),
+    target: 'local', runId: 'run-1', startedAt: '2025-01-01T10:00:00.000Z', finishedAt: '2025-01-01T10:01:00.000Z',
+    environment: { pgdrill: '0.1.0', node: 'v20.19.0', host: 'drill-host', user: 'sre', postgres: '15.18', patroni: '3.0.2', image: 'pgdrill-node:abc', imageId: 'sha256:' + 'cd'.repeat(32) },
+    history, analysis, commandLine: ['/usr/bin/node', '/opt/pgdrill/bin/pgdrill.js', 'run', 'primary-kill', '--report-dir', 'out'],
+    workingDirectory: '/srv/drills', ...overrides,
+  });
+}

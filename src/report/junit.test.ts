@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDebianTool, type ToolCheck } from '../../test/support/debian-package.ts';
+import { cannedResult } from './canned-run.ts';
+import { renderJunit } from './junit.ts';
+import type { RunResult } from './run-result.ts';
+import { cleanText } from './xml-text.ts';
+
+const JUNIT_XSD = fileURLToPath(new URL('./junit.xsd', import.meta.url));
+const run = promisify(execFile);
+
+/** The canned run with its lost write: lost_writes == 0 fails, the others pass. */
+const failing = () => cannedResult();
+
+async function variants(): Promise<RunResult[]> {
+  const skipped = await cannedResult({ analysis: null, outcome: { verdict: 'skipped', reason: 'the local target cannot do dcs-loss' } });
+  const interrupted = await cannedResult({ analysis: null, outcome: { verdict: 'interrupted', reason: 'interrupted by a signal' } });
+  const unmeasured = await failing();
+  unmeasured.verdict = 'inconclusive';
+  unmeasured.metrics.lost_writes = null;
+  unmeasured.unmeasured.lost_writes = 'the primary could not be read back';
+  unmeasured.thresholds[1] = { ...unmeasured.thresholds[1]!, value: null, ok: false };
+  unmeasured.verdictReasons = ['lost_writes == 0 not measured: the primary could not be read back'];
+  return [await failing(), skipped, interrupted, unmeasured];
+}
+
+describe('junit.xml', () => {
+  it('has one testsuite per run and one testcase per threshold, named by its expression', async () => {
+    const xml = renderJunit(await variants());
+    expect(xml.match(/<testsuite /g)).toHaveLength(4);
+    const first = xml.slice(xml.indexOf('<testsuite '), xml.indexOf('</testsuite>'));
+    expect(first).toContain('<testsuite name="primary-kill" tests="3" failures="1" errors="0" skipped="0" time="60.000" timestamp="2025-01-01T10:00:00"');
+    expect(first).toContain('<testcase name="rto_seconds &lt;= 30" classname="pgdrill.primary-kill" time="0">');
+    expect(first).toContain('<testcase name="lost_writes == 0" classname="pgdrill.primary-kill" time="0">');
+    expect(xml).toMatch(/<testsuites name="pgdrill" tests="14" failures="1" errors="6" skipped="3" /);
+  });
+
+  it('puts every measured value in properties and the broken numbers in the failure text, not only the message', async () => {
+    const xml = renderJunit([await failing()]);
+    expect(xml).toContain('<property name="rto_seconds" value="5.005"/>');
+    expect(xml).toContain('<property name="lost_writes" value="1"/>');
+    expect(xml).toContain('<property name="rpo_seconds" value="0"/>');
+    expect(xml).toContain('<property name="environment.patroni" value="3.0.2"/>');
+    expect(xml).toContain('<property name="scenarioSha256" value="' + 'ab'.repeat(32) + '"/>');
+    const failure = /<failure message="([^"]*)" type="threshold">([^<]*)<\/failure>/.exec(xml);
+    expect(failure?.[1]).toBe('lost_writes == 0 failed: lost_writes = 1');
+    expect(failure?.[2]).toContain('lost_writes == 0 failed: lost_writes = 1');
+    expect(failure?.[2]).toContain('FAIL lost_writes == 0 (lost_writes = 1)');
+    expect(failure?.[2]).toContain('ok   rto_seconds &lt;= 30 (rto_seconds = 5.005 s)');
+  });
+
+  it('reports a skipped run as skipped cases, an interrupted or unmeasured one as errors with the reason', async () => {
+    const [, skipped, interrupted, unmeasured] = await variants();
+    const skippedXml = renderJunit([skipped!]);
+    expect(skippedXml.match(/<skipped message="the local target cannot do dcs-loss"\/>/g)).toHaveLength(3);
+    const interruptedXml = renderJunit([interrupted!]);
+    expect(interruptedXml).toContain('<testcase name="run completed" classname="pgdrill.primary-kill" time="0">');
+    expect(interruptedXml).toMatch(/<error message="interrupted: interrupted by a signal" type="interrupted">/);
+    const unmeasuredXml = renderJunit([unmeasured!]);
+    expect(unmeasuredXml).toContain('<error message="lost_writes == 0 not measured: the primary could not be read back" type="inconclusive">');
+    expect(unmeasuredXml).toContain('<property name="lost_writes" value="null"/>');
+  });
+
+  it('strips ANSI colour codes and control characters from every message', async () => {
+    const r = await failing();
+    r.verdictReasons.push('\u001b[31mpg_ctl: \u001b[1mcould not start\u001b[0m\u0000\u0007 server\u001b]0;title\u0007');
+    r.errors.push('docker said \u001b[33mwarning\u001b[39m\u0008\u001b[2K here <&>');
+    const xml = renderJunit([r]);
+    expect(xml).toContain('pg_ctl: could not start server');
+    expect(xml).toContain('docker said warning here &lt;&amp;&gt;');
+    // eslint-disable-next-line no-control-regex
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+    expect(cleanText('a\u001b[38;5;196mb\u009b1mc\r\nd')).toBe('abc\nd');
+  });
+
+  describe('against the project\'s JUnit schema (xmllint)', () => {
+    let xmllint: ToolCheck;
+    beforeAll(async () => {
+      xmllint = await ensureDebianTool('/usr/bin/xmllint', 'libxml2-utils');
+    }, 660_000);
+
+    async function validate(xml: string): Promise<{ ok: boolean; output: string }> {
+      const dir = mkdtempSync(join(tmpdir(), 'pgdrill-junit-'));
+      const file = join(dir, 'junit.xml');
+      writeFileSync(file, xml);
+      try {
+        const { stderr } = await run('/usr/bin/xmllint', ['--noout', '--schema', JUNIT_XSD, file]);
+        return { ok: true, output: stderr };
+      } catch (error) {
+        return { ok: false, output: String((error as { stderr?: string }).stderr ?? error) };
+      }
+    }
+
+    it('validates a single run, a suite of every verdict, and a run with hostile text', async (ctx) => {
+      if (!xmllint.ok) ctx.skip(xmllint.reason);
+      const hostile = await failing();
+      hostile.scenario = 'weird <"scenario"> & \u001b[1mbold\u001b[0m';
+      hostile.verdictReasons.push('\u0001\u0002 ]]> --> <!-- &amp;');
+      for (const xml of [renderJunit([await failing()]), renderJunit(await variants(), 'nightly'), renderJunit([hostile])]) {
+        const result = await validate(xml);
+        expect(result.output).toMatch(/validates/);
+        expect(result.ok, result.output).toBe(true);
+      }
+    });
+
+    it('rejects what CI systems would choke on (the schema has teeth)', async (ctx) => {
+      if (!xmllint.ok) ctx.skip(xmllint.reason);
+      const xml = renderJunit([await failing()]);
+      expect((await validate(xml.replace(/ tests="3"/, ''))).ok).toBe(false);
+      expect((await validate(xml.replace('<failure ', '<failed '))).ok).toBe(false);
+      expect((await validate(xml.replace(/time="60.000"/, 'time="-1"'))).ok).toBe(false);
+    });
+  });
+});

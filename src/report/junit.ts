@@ -1,0 +1,163 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { METRICS, METRIC_NAMES, type MetricName } from '../checks/metric-names.ts';
+import type { Reporter } from './reporter.ts';
+import type { RunResult } from './run-result.ts';
+import { xmlAttr, xmlText } from './xml-text.ts';
+
+export const JUNIT_XML = 'junit.xml';
+
+/** What one testcase says; exactly one per threshold, plus one for the run itself when it did not complete. */
+type CaseOutcome =
+  | { kind: 'passed' }
+  | { kind: 'failure'; message: string; text: string }
+  | { kind: 'error'; message: string; text: string }
+  | { kind: 'skipped'; message: string };
+
+interface TestCase {
+  name: string;
+  outcome: CaseOutcome;
+  properties: [string, string][];
+}
+
+/**
+ * junit.xml (k6 style): one <testsuite> per run, named after the scenario,
+ * one <testcase> per threshold, named by its expression so CI keeps its
+ * history across runs. Every metric is a property of the suite; a broken
+ * threshold's numbers are in the failure's text as well as its message
+ * (some CI systems drop the attribute). A threshold over a metric that could
+ * not be measured is an <error>; a skipped run's cases are <skipped>; a run
+ * that did not complete gets one more case, "run completed", as an <error>.
+ */
+export function renderJunit(results: readonly RunResult[], name = 'pgdrill'): string {
+  const suites = results.map(suiteOf);
+  const count = (kind: CaseOutcome['kind']) => suites.reduce((n, s) => n + s.cases.filter((c) => c.outcome.kind === kind).length, 0);
+  const tests = suites.reduce((n, s) => n + s.cases.length, 0);
+  const time = results.reduce((t, r) => t + r.durationSeconds, 0);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(
+    `<testsuites name="${xmlAttr(name)}" tests="${tests}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${seconds(time)}"${results[0] ? ` timestamp="${timestamp(results[0].startedAt)}"` : ''}>`,
+  );
+  for (const suite of suites) out.push(...renderSuite(suite));
+  out.push('</testsuites>', '');
+  return out.join('\n');
+}
+
+interface Suite {
+  result: RunResult;
+  cases: TestCase[];
+}
+
+function suiteOf(r: RunResult): Suite {
+  const evaluated = new Map(r.thresholds.map((t) => [t.expression, t]));
+  const reasons = r.verdictReasons.join('\n');
+  const cases: TestCase[] = [];
+  for (const expression of r.configuration.thresholds) {
+    const t = evaluated.get(expression);
+    const properties: [string, string][] = t ? [['metric', t.metric], ['value', t.value === null ? 'null' : String(t.value)]] : [];
+    let outcome: CaseOutcome;
+    if (r.verdict === 'skipped') outcome = { kind: 'skipped', message: reasons || 'skipped' };
+    else if (!t) outcome = { kind: 'error', message: `not evaluated: ${reasons || 'the run ended before its checks ran'}`, text: runText(r) };
+    else if (t.ok) outcome = { kind: 'passed' };
+    else if (t.value === null && r.unmeasured[t.metric] !== undefined) {
+      outcome = { kind: 'error', message: `${expression} not measured: ${r.unmeasured[t.metric]}`, text: runText(r) };
+    } else {
+      const message = t.value === null
+        ? `${expression} failed: ${t.metric} has no finite value (no write was acknowledged after a fault)`
+        : `${expression} failed: ${t.metric} = ${valueWithUnit(t.metric, t.value)}`;
+      outcome = { kind: 'failure', message, text: `${message}\n${runText(r)}` };
+    }
+    cases.push({ name: expression, outcome, properties });
+  }
+  if (r.verdict === 'inconclusive' || r.verdict === 'interrupted') {
+    // The thresholds alone would not show why the gate is red: the run itself did not complete.
+    cases.push({ name: 'run completed', outcome: { kind: 'error', message: `${r.verdict}: ${reasons}`, text: runText(r) }, properties: [] });
+  } else if (cases.length === 0) {
+    // No threshold: the suite still says whether the drill ran through.
+    cases.push({
+      name: 'run completed',
+      outcome: r.verdict === 'skipped' ? { kind: 'skipped', message: reasons || 'skipped' } : { kind: 'passed' },
+      properties: [],
+    });
+  }
+  return { result: r, cases };
+}
+
+function renderSuite({ result: r, cases }: Suite): string[] {
+  const count = (kind: CaseOutcome['kind']) => cases.filter((c) => c.outcome.kind === kind).length;
+  const out = [
+    `  <testsuite name="${xmlAttr(r.scenario)}" tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${seconds(r.durationSeconds)}" timestamp="${timestamp(r.startedAt)}" hostname="${xmlAttr(r.audit?.host ?? r.environment.host ?? 'unknown')}" id="${xmlAttr(r.runId)}" package="pgdrill.${xmlAttr(r.target)}" file="${xmlAttr(r.scenarioFile)}">`,
+  ];
+  out.push('    <properties>');
+  for (const [name, value] of suiteProperties(r)) out.push(`      <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`);
+  out.push('    </properties>');
+  const classname = `pgdrill.${r.scenario}`;
+  for (const c of cases) {
+    const open = `    <testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(classname)}" time="0"`;
+    const body: string[] = [];
+    if (c.properties.length > 0) {
+      body.push('      <properties>');
+      for (const [name, value] of c.properties) body.push(`        <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`);
+      body.push('      </properties>');
+    }
+    const o = c.outcome;
+    if (o.kind === 'failure' || o.kind === 'error') {
+      const type = o.kind === 'failure' ? 'threshold' : r.verdict;
+      body.push(`      <${o.kind} message="${xmlAttr(o.message)}" type="${xmlAttr(type)}">${xmlText(o.text)}</${o.kind}>`);
+    } else if (o.kind === 'skipped') {
+      body.push(`      <skipped message="${xmlAttr(o.message)}"/>`);
+    }
+    out.push(body.length === 0 ? `${open}/>` : `${open}>`, ...(body.length === 0 ? [] : [...body, '    </testcase>']));
+  }
+  out.push(`    <system-out>${xmlText(runText(r))}</system-out>`);
+  if (r.errors.length > 0) out.push(`    <system-err>${xmlText(r.errors.join('\n'))}</system-err>`);
+  out.push('  </testsuite>');
+  return out;
+}
+
+/** Every metric (null as "null": the property says it was not measured), then who/what/where. */
+function suiteProperties(r: RunResult): [string, string][] {
+  const props: [string, string][] = METRIC_NAMES.map((m) => [m, r.metrics[m] === null ? 'null' : String(r.metrics[m])]);
+  props.push(
+    ['verdict', r.verdict],
+    ['runId', r.runId],
+    ['target', r.target],
+    ['startedAt', r.startedAt],
+    ['finishedAt', r.finishedAt],
+    ['scenarioFile', r.scenarioFile],
+    ['scenarioSha256', r.scenarioSha256],
+  );
+  for (const [k, v] of Object.entries(r.environment)) props.push([`environment.${k}`, v]);
+  return props;
+}
+
+/** The run in a few lines: why, the thresholds, every metric. Shown by CI next to a failure. */
+function runText(r: RunResult): string {
+  const lines = [`${r.scenario}: ${r.verdict.toUpperCase()} (run ${r.runId} on ${r.target}, ${r.startedAt}, ${r.durationSeconds} s)`];
+  for (const reason of r.verdictReasons) lines.push(`  ${reason}`);
+  for (const t of r.thresholds) lines.push(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.expression} (${t.metric} = ${t.value === null ? 'null' : valueWithUnit(t.metric, t.value)})`);
+  lines.push(`  ${METRIC_NAMES.map((m) => `${m}=${r.metrics[m] ?? 'null'}`).join(' ')}`);
+  for (const e of r.errors) lines.push(`  error: ${e}`);
+  return lines.join('\n');
+}
+
+function valueWithUnit(metric: MetricName, value: number): string {
+  return METRICS[metric].unit === 'seconds' ? `${value} s` : String(value);
+}
+
+function seconds(value: number): string {
+  return Math.max(0, value).toFixed(3);
+}
+
+/** ISO 8601 without zone or fraction (the Ant schema's form most CI parsers expect); pgdrill's times are UTC. */
+function timestamp(iso: string): string {
+  return iso.replace(/\.\d+/, '').replace(/Z$|[+-]\d\d:\d\d$/, '');
+}
+
+export const junitReporter: Reporter = {
+  name: 'junit',
+  async onEnd(result, { reportDir }) {
+    await writeFile(join(reportDir, JUNIT_XML), renderJunit([result], `pgdrill ${result.scenario}`));
+    return [JUNIT_XML];
+  },
+};
