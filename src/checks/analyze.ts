@@ -40,10 +40,11 @@ export async function analyzeRun(
   options: CheckOptions = {},
 ): Promise<RunAnalysis> {
   const writes = checkWrites(history, options);
-  const rto = checkRto(history);
-  const splitBrain = checkSplitBrain(history, options);
   const primary = primaryRows(finalReads);
-  const rpo = 'error' in primary ? rpoUnmeasured(primary.error) : await checkRpo(history, primary.keys, options);
+  const measured = 'error' in primary ? null : await checkRpo(history, primary.keys, options);
+  const rpo = measured ?? rpoUnmeasured('error' in primary ? primary.error : '');
+  const rto = checkRto(history, measured ? { lostKeys: measured.lostKeys } : {});
+  const splitBrain = checkSplitBrain(history, options);
   const divergence = await checkDivergence(finalReads, options);
   const availability = checkAvailability(history);
   const archive = checkArchive(history, finalReads?.archive ?? null);

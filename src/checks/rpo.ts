@@ -55,7 +55,7 @@ export async function checkRpo(
   history: readonly HistoryEvent[],
   finalRows: KeySource,
   options: CheckOptions = {},
-): Promise<CheckResult<RpoMetric, RpoEvidence>> {
+): Promise<CheckResult<RpoMetric, RpoEvidence> & { lostKeys: ReadonlySet<string> }> {
   const writes = pairWrites(history);
   const present = new Set<WriteOp>();
   const unexpected = new Set<string>();
@@ -107,6 +107,8 @@ export async function checkRpo(
       recovered: evidenceList(recovered, options.evidenceLimit),
     },
     unmeasured: {},
+    // Every lost key (the evidence list may be truncated): RTO must not count a lost acknowledgement as recovery.
+    lostKeys: new Set(lost.map((w) => w.key)),
   };
 }
 

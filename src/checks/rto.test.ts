@@ -68,6 +68,21 @@ describe('checkRto', () => {
     expect(evidence.faults[0]?.newInstance).toBe(true);
   });
 
+  it('does not count acknowledgements that were later lost (a partitioned primary still answering) as recovery', () => {
+    const h = new CannedHistory()
+      .steadyWrites('before', 0, 9_900, 100, oldPrimary)
+      .inject(10_000, 'cut', 'partition')
+      .applied(10_050, 'cut')
+      .steadyWrites('isolated', 10_100, 14_000, 100, oldPrimary) // acked by the cut-off primary, lost later
+      .failingWrites('down', 14_100, 19_900, 200)
+      .write('first-back', 20_000, { ok: 20_040, ...newPrimary });
+    const lostKeys = new Set(h.events().flatMap((e) => (e.type === 'ok' && e.key.startsWith('isolated') ? [e.key] : [])));
+    expect(checkRto(h.events()).metrics.rto_seconds).toBe(0.105); // what a naive check would report
+    const { metrics, evidence } = checkRto(h.events(), { lostKeys });
+    expect(metrics.rto_seconds).toBe(10.04);
+    expect(evidence.faults[0]?.firstOk?.key).toBe('first-back');
+  });
+
   it('reports RTO null, never 0, when no write is acknowledged after the fault', () => {
     const history = new CannedHistory()
       .steadyWrites('before', 0, 9_900, 100, oldPrimary)

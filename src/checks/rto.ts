@@ -59,14 +59,22 @@ const PER_FAULT_METRICS = ['rto_seconds', 'write_downtime_seconds', 'server_rto_
  * acknowledgement of a write INVOKED after the fault was surely in effect
  * (its fault-applied event, else the inject): a write sent before that and
  * acknowledged after it says nothing about whether new clients are served,
- * so it must not shorten the RTO. RTO is measured from the inject.
+ * so it must not shorten the RTO. RTO is measured from the inject. Given the
+ * lost keys (from the RPO check), acknowledgements that were later lost do
+ * not count either: an isolated primary answering is not service restored.
  * Run metrics are the worst fault's; null when there was no fault (listed as
  * unmeasured) or when any fault never recovered (not unmeasured: unbounded).
  */
-export function checkRto(history: readonly HistoryEvent[]): CheckResult<RtoMetric, RtoEvidence> {
+export function checkRto(
+  history: readonly HistoryEvent[],
+  options: { lostKeys?: ReadonlySet<string> } = {},
+): CheckResult<RtoMetric, RtoEvidence> {
   const writes = pairWrites(history);
   const records = listFaults(history);
-  const faults = records.map((record) => faultRto(record, writes));
+  // An acknowledgement that was later lost (a cut-off primary still answering) is not service restored.
+  const lost = options.lostKeys ?? new Set<string>();
+  const durable = { ...writes, oks: writes.oks.filter((entry) => !lost.has(entry.op.key)) };
+  const faults = records.map((record) => faultRto(record, durable));
   const unmeasured: Partial<Record<RtoMetric, string>> = {};
 
   const worst = (pick: (f: FaultRto) => number | null): number | null => {

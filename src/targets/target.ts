@@ -85,6 +85,8 @@ export interface StartedTarget {
   topology(): Promise<Topology>;
   /** Versions of the pieces under test, for reports (PostgreSQL, Patroni, pgBackRest, image id, ...). */
   versions(): Promise<Record<string, string>>;
+  /** WAL file names in the backup repository (for the archive-continuity check); absent when the target cannot list them. */
+  archivedWal?(): Promise<string[]>;
   /** Every secret of the run, so outputs can be checked and scrubbed. */
   secrets(): readonly string[];
   /** Removes everything the target created for this run. Safe to call more than once. */

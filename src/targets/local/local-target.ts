@@ -130,6 +130,13 @@ export class LocalTarget implements StartedTarget {
     return this.cachedVersions;
   }
 
+  async archivedWal(): Promise<string[]> {
+    const result = await execIn(this.container('repo'), ['find', '/var/lib/pgbackrest/archive', '-type', 'f', '-printf', '%f\\n'], {
+      timeoutMs: 30_000,
+    });
+    return result.stdout.split('\n').filter((line) => line.length > 0);
+  }
+
   secrets(): readonly string[] {
     return secretValues(this.stackSecrets);
   }

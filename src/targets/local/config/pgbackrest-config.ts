@@ -51,6 +51,9 @@ export function databaseNodeConfig(layout: StackLayout, node: StackMember): stri
     `repo1-host=${layout.repo.name}`,
     ...clientCert('repo1'),
     'archive-timeout=30',
+    // pgBackRest retries a refused connection until io-timeout (60 s by default): an
+    // unreachable repository must make archive-push fail soon, so the archiver reports it.
+    'io-timeout=5',
     ...serverSection(node.name),
     '',
     `[${STANZA}]`,
