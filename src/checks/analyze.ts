@@ -2,6 +2,7 @@ import type { HistoryEvent } from '../history/events.ts';
 import { checkArchive, type ArchiveEvidence } from './archive.ts';
 import { checkAvailability, type AvailabilityEvidence } from './availability.ts';
 import { checkDivergence, type DivergenceEvidence } from './divergence.ts';
+import { checkRestore, type RestoreEvidence } from './restore.ts';
 import { primaryRows, type FinalReads } from './final-reads.ts';
 import type { MetricName, Metrics } from './metric-names.ts';
 import { checkRpo, rpoUnmeasured, type RpoEvidence } from './rpo.ts';
@@ -19,6 +20,7 @@ export interface RunEvidence {
   divergence: DivergenceEvidence;
   availability: AvailabilityEvidence;
   archive: ArchiveEvidence;
+  restore: RestoreEvidence;
 }
 
 export interface RunAnalysis {
@@ -48,6 +50,7 @@ export async function analyzeRun(
   const divergence = await checkDivergence(finalReads, options);
   const availability = checkAvailability(history);
   const archive = checkArchive(history, finalReads?.archive ?? null);
+  const restore = checkRestore(finalReads?.restores);
 
   return {
     metrics: {
@@ -58,6 +61,7 @@ export async function analyzeRun(
       ...divergence.metrics,
       ...availability.metrics,
       ...archive.metrics,
+      ...restore.metrics,
     },
     unmeasured: {
       ...writes.unmeasured,
@@ -67,6 +71,7 @@ export async function analyzeRun(
       ...divergence.unmeasured,
       ...availability.unmeasured,
       ...archive.unmeasured,
+      ...restore.unmeasured,
     },
     evidence: {
       writes: writes.evidence,
@@ -76,6 +81,7 @@ export async function analyzeRun(
       divergence: divergence.evidence,
       availability: availability.evidence,
       archive: archive.evidence,
+      restore: restore.evidence,
     },
   };
 }

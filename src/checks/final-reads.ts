@@ -1,3 +1,5 @@
+import type { RestoreRead } from './restore.ts';
+
 /**
  * What the harness read back from the stack after it settled. Keys are
  * streamed, never required as one array: a PITR check reads a million rows,
@@ -20,6 +22,8 @@ export interface FinalReads {
   instances: readonly InstanceRows[];
   /** WAL file names in the backup repository, when the target has one. */
   archive?: { files: readonly string[] } | { error: string };
+  /** Each restore made during the run, compared with the ledger (or why it failed). */
+  restores?: ReadonlyArray<RestoreRead | { name: string; error: string }>;
 }
 
 /** The primary's rows, or why they are not available. */

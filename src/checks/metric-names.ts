@@ -34,6 +34,12 @@ export const METRICS = {
   archive_max_age_seconds: { unit: 'seconds', description: 'largest age of the last archived WAL segment seen during the run' },
   archive_catchup_seconds: { unit: 'seconds', description: 'worst stalled-archive fault: heal to the moment the backlog was archived' },
   wal_retained_max_bytes: { unit: 'bytes', description: 'largest amount of complete WAL waiting to be archived on a primary' },
+  restore_seconds: { unit: 'seconds', description: 'longest restore: from the restore command to the restored instance accepting writes' },
+  restore_row_count: { unit: 'writes', description: 'rows in the (last) restored cluster' },
+  restore_expected_min: { unit: 'writes', description: 'rows the restore had to hold: writes acknowledged before the target' },
+  restore_expected_max: { unit: 'writes', description: 'rows the restore may hold: plus writes in flight across the target or of unknown outcome' },
+  restore_missing_writes: { unit: 'writes', description: 'writes acknowledged before the target but absent from the restore' },
+  restore_unexpected_writes: { unit: 'writes', description: 'rows in the restore that must not be there (invoked after the target, failed, or never attempted)' },
   archive_gaps: { unit: 'gaps', description: 'missing WAL segments inside a timeline in the backup repository after the drill' },
 } as const satisfies Record<string, MetricInfo>;
 

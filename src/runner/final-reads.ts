@@ -33,7 +33,14 @@ export async function readFinalRows(target: StartedTarget, primary: string | nul
       }
     }),
   );
-  return { primary, instances };
+  let archive: FinalReads['archive'];
+  if (target.archivedWal) {
+    archive = await target.archivedWal().then(
+      (files) => ({ files }),
+      (error: unknown) => ({ error: `listing the repository failed: ${error instanceof Error ? error.message : String(error)}` }),
+    );
+  }
+  return { primary, instances, ...(archive ? { archive } : {}) };
 }
 
 async function waitForReplay(client: pg.Client, lsn: string, name: string): Promise<void> {

@@ -6,7 +6,7 @@ import type { Verdict } from '../checks/verdict.ts';
 import { InterruptedError, PgdrillError } from '../errors.ts';
 import { FaultUnsupportedError } from '../faults/errors.ts';
 import type { ActiveFault, FaultContext } from '../faults/fault.ts';
-import { injectFault, unsupportedFaults } from '../faults/inject.ts';
+import { unsupportedFaults } from '../faults/inject.ts';
 import { createRunClock } from '../history/clock.ts';
 import type { HistoryBody, PhaseName } from '../history/events.ts';
 import { HISTORY_FILE, HistoryRecorder } from '../history/recorder.ts';
@@ -19,13 +19,13 @@ import { runReporters, type ReporterOutcome } from '../report/reporter.ts';
 import type { RunResult } from '../report/run-result.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { describeStep } from '../scenario/describe-step.ts';
-import type { Step } from '../scenario/types.ts';
 import { LOCAL_CAPABILITIES, startLocalTarget } from '../targets/local/local-target.ts';
 import { DEFAULT_PATRONI, type LocalStackOptions } from '../targets/local/stack-options.ts';
-import type { StartedTarget, TargetKind } from '../targets/target.ts';
+import type { TargetKind } from '../targets/target.ts';
 import { Workload } from '../workload/index.ts';
 import { readFinalRows } from './final-reads.ts';
 import { waitUntilSettled } from './settle.ts';
+import { runStep, type DrillHooks, type RestoreOutcome, type StepContext } from './steps.ts';
 import { TeardownStack } from './teardown-stack.ts';
 
 export interface DrillOptions {
@@ -43,6 +43,8 @@ export interface DrillOptions {
   teardowns: TeardownStack;
   /** Stack settings from the command line (port, subnet). */
   stack?: Partial<Pick<LocalStackOptions, 'clientPort' | 'subnet'>>;
+  /** Test seams: called with each restored cluster before it is compared with the ledger. */
+  hooks?: DrillHooks;
   /** Bounds of the run's waits, in ms (tests shorten them). */
   timeouts?: Partial<DrillTimeouts>;
 }
@@ -63,8 +65,7 @@ export interface DrillOutcome {
   reporters: ReporterOutcome[];
 }
 
-/** A run that could not measure: its verdict is inconclusive with this reason. */
-class DrillInconclusive extends Error {}
+import { DrillInconclusive } from './drill-inconclusive.ts';
 
 /**
  * One drill, as data flows through shared/DESIGN.md "The run": provision,
@@ -86,6 +87,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   const errors: string[] = [];
   let environment: Record<string, string> = baseEnvironment();
   const observers: Observer[] = [];
+  const restores: RestoreOutcome[] = [];
   let workload: Workload | undefined;
   // The stack's removal goes on its own stack: with --keep it is never run.
   const stackTeardowns = options.keep ? new TeardownStack() : teardowns;
@@ -130,14 +132,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
 
     const active = new Map<string, ActiveFault>();
     const context: FaultContext = { target, record };
+    const stepContext: StepContext = {
+      context,
+      active,
+      teardowns,
+      signal,
+      target,
+      history: () => recorder.events(),
+      restores,
+      progress,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+    };
     await phase('steps', async () => {
       for (const [index, step] of scenario.steps.entries()) {
         signal.throwIfAborted();
         const detail = describeStep(step);
         record({ type: 'step', index, step: step.kind, edge: 'begin', detail });
         progress.note(detail);
-        await runStep(step, { context, active, teardowns, signal, target, timeouts });
-        record({ type: 'step', index, step: step.kind, edge: 'end' });
+        const result = await runStep(step, stepContext);
+        record({ type: 'step', index, step: step.kind, edge: 'end', ...(result ? { detail: result } : {}) });
       }
     });
 
@@ -155,7 +168,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
         errors.push(`the stack did not settle within ${timeouts.settle / 1000}s after the drill: ${settled.problem}`);
       }
       const finalReads = await readFinalRows(target, settled.topology?.primary ?? null);
-      analysis = await analyzeRun(recorder.events(), finalReads);
+      analysis = await analyzeRun(recorder.events(), { ...finalReads, restores });
     });
   } catch (error) {
     if (signal.aborted || error instanceof InterruptedError) {
@@ -193,44 +206,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   recorder.close();
   const reporters = await runReporters([jsonReporter, markdownReporter], result, { reportDir: options.reportDir });
   return { result, reportDir: options.reportDir, reporters };
-}
-
-interface StepContext {
-  context: FaultContext;
-  active: Map<string, ActiveFault>;
-  teardowns: TeardownStack;
-  signal: AbortSignal;
-  target: StartedTarget;
-  timeouts: DrillTimeouts;
-}
-
-async function runStep(step: Step, s: StepContext): Promise<void> {
-  switch (step.kind) {
-    case 'wait':
-      await sleep(step.ms, undefined, { signal: s.signal });
-      return;
-    case 'inject': {
-      const fault = await injectFault(s.context, s.teardowns, { id: step.id, kind: step.fault, target: step.target });
-      s.active.set(fault.id, fault);
-      return;
-    }
-    case 'heal':
-      for (const id of step.all ? [...s.active.keys()] : step.ids) {
-        await s.active.get(id)?.heal();
-        s.active.delete(id);
-      }
-      return;
-    case 'mark':
-      s.context.record({ type: 'mark', name: step.name });
-      return;
-    case 'wait-healthy': {
-      const settled = await waitUntilSettled(s.target, step.timeoutMs, s.signal);
-      if (settled.problem) throw new DrillInconclusive(`the stack was not healthy within ${step.text}: ${settled.problem}`);
-      return;
-    }
-    default:
-      return assertNever(step);
-  }
 }
 
 /** Warm-up ends at the first acknowledged write: a drill whose writes never succeed measures nothing. */
@@ -281,6 +256,3 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled step ${JSON.stringify(value)}`);
-}

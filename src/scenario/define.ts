@@ -1,6 +1,9 @@
 import type { DurationText } from './duration.ts';
 import type {
+  BackupStepInput,
   FaultTarget,
+  RestoreStepInput,
+  SqlStepInput,
   HealStepInput,
   InjectStepInput,
   MarkStepInput,
@@ -47,4 +50,19 @@ export function switchover(options: { id?: string } = {}): InjectStepInput {
 /** Wait until the stack is healthy again, at most `timeout`. */
 export function waitHealthy(timeout: DurationText): WaitHealthyStepInput {
   return { waitHealthy: timeout };
+}
+
+/** Take a backup (full or incremental) into the target's repository. */
+export function backup(type: 'full' | 'incremental' = 'full'): BackupStepInput {
+  return { backup: type };
+}
+
+/** Run one SQL statement on the primary through the client endpoint (the fat-fingered DELETE of a PITR drill). */
+export function sql(statement: string): SqlStepInput {
+  return { sql: statement };
+}
+
+/** Restore into a fresh instance: to an earlier mark's time, to the end of WAL ('latest'), or to 'lsn:<LSN>'. */
+export function restore(to: string): RestoreStepInput {
+  return { restore: to };
 }

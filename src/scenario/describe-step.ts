@@ -14,6 +14,12 @@ export function describeStep(step: Step): string {
       return `mark ${step.name}`;
     case 'wait-healthy':
       return `wait until healthy (at most ${formatDuration(step.timeoutMs)})`;
+    case 'backup':
+      return `${step.type} backup`;
+    case 'sql':
+      return `sql: ${step.statement.length > 80 ? `${step.statement.slice(0, 77)}...` : step.statement}`;
+    case 'restore':
+      return `restore ${step.name} to ${step.to.kind === 'mark' ? `mark ${step.to.mark}` : step.to.kind === 'lsn' ? `LSN ${step.to.lsn}` : 'the end of WAL'}`;
     default:
       return assertNever(step);
   }

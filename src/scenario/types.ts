@@ -99,7 +99,28 @@ export interface WaitHealthyStepInput {
   waitHealthy: DurationText;
 }
 
-export type StepInput = WaitStepInput | InjectStepInput | HealStepInput | MarkStepInput | WaitHealthyStepInput;
+export interface BackupStepInput {
+  /** Takes a backup into the target's repository. */
+  backup: 'full' | 'incremental';
+}
+export interface SqlStepInput {
+  /** A statement run on the primary through the client endpoint (e.g. the fat-fingered DELETE). */
+  sql: string;
+}
+export interface RestoreStepInput {
+  /** Restores into fresh instances: to an earlier mark's time, to the end of WAL ('latest'), or to 'lsn:<LSN>'. */
+  restore: string;
+}
+
+export type StepInput =
+  | WaitStepInput
+  | InjectStepInput
+  | HealStepInput
+  | MarkStepInput
+  | WaitHealthyStepInput
+  | BackupStepInput
+  | SqlStepInput
+  | RestoreStepInput;
 
 export interface ScenarioInput {
   /** Lowercase words joined by dashes; `pgdrill run <name>` finds scenarios/<name>.ts. */
@@ -141,7 +162,23 @@ export interface WaitHealthyStep {
   text: string;
 }
 
-export type Step = WaitStep | InjectStep | HealStep | MarkStep | WaitHealthyStep;
+export interface BackupStep {
+  kind: 'backup';
+  type: 'full' | 'incremental';
+}
+export interface SqlStep {
+  kind: 'sql';
+  statement: string;
+}
+export type RestoreTo = { kind: 'mark'; mark: string } | { kind: 'latest' } | { kind: 'lsn'; lsn: string };
+export interface RestoreStep {
+  kind: 'restore';
+  to: RestoreTo;
+  /** Names the restored instance and its results in the report. */
+  name: string;
+}
+
+export type Step = WaitStep | InjectStep | HealStep | MarkStep | WaitHealthyStep | BackupStep | SqlStep | RestoreStep;
 export type StepKind = Step['kind'];
 
 export interface ClusterSpec {

@@ -18,7 +18,7 @@ import {
 
 export const DEFAULT_ZONES: readonly string[] = ['a', 'b', 'c'];
 
-const STEP_KINDS = ['wait', 'inject', 'heal', 'mark', 'waitHealthy'] as const;
+const STEP_KINDS = ['wait', 'inject', 'heal', 'mark', 'waitHealthy', 'backup', 'sql', 'restore'] as const;
 type StepKey = (typeof STEP_KINDS)[number];
 
 /** Metrics that only exist when the scenario injects a fault. */
@@ -101,6 +101,7 @@ class ScenarioValidator {
     const active: string[] = [];
     const ids = new Set<string>();
     const marks = new Set<string>();
+    let restores = 0;
     return list.map((raw, i): Step => {
       const path = `steps[${i}]`;
       if (typeof raw === 'function') this.fail(path, `got the function ${raw.name || 'a function'} itself; call it, e.g. ${raw.name || 'wait'}('10s')`);
@@ -153,6 +154,28 @@ class ScenarioValidator {
           if (marks.has(name)) this.fail(`${path}.mark`, `mark "${name}" is already used by an earlier step`);
           marks.add(name);
           return { kind: 'mark', name };
+        }
+        case 'backup': {
+          const s = this.object(path, raw, ['backup'], ['backup']);
+          return { kind: 'backup', type: this.oneOf(`${path}.backup`, s.backup, ['full', 'incremental'] as const, 'backup type') };
+        }
+        case 'sql': {
+          const s = this.object(path, raw, ['sql'], ['sql']);
+          return { kind: 'sql', statement: this.string(`${path}.sql`, s.sql, /\S/, 'an SQL statement') };
+        }
+        case 'restore': {
+          const s = this.object(path, raw, ['restore'], ['restore']);
+          const to = this.string(`${path}.restore`, s.restore, /\S/, "a mark name, 'latest' or 'lsn:<LSN>'");
+          restores += 1;
+          const name = `restore-${restores}`;
+          if (to === 'latest') return { kind: 'restore', to: { kind: 'latest' }, name };
+          if (to.startsWith('lsn:')) {
+            const lsn = to.slice(4);
+            if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(lsn)) this.fail(`${path}.restore`, `expected an LSN such as lsn:0/3000060, got "${to}"`);
+            return { kind: 'restore', to: { kind: 'lsn', lsn }, name };
+          }
+          if (!marks.has(to)) this.fail(`${path}.restore`, `no earlier mark is named "${to}"${didYouMean(to, [...marks])}; expected an earlier mark, 'latest' or 'lsn:<LSN>'`);
+          return { kind: 'restore', to: { kind: 'mark', mark: to }, name };
         }
         default:
           return assertNever(kind);

@@ -69,6 +69,43 @@ export interface FaultPrimitives {
   restoreLink(name: string): Promise<void>;
 }
 
+/** One backup in the target's repository or object store. */
+export interface BackupInfo {
+  /** The tool's own label (pgBackRest's 20261122-025840F, a CloudNativePG Backup's name). */
+  id: string;
+  type: 'full' | 'incremental' | 'differential';
+  startedAt: string;
+  finishedAt: string;
+  /** WAL range the backup needs, when the tool reports it. */
+  walStart?: string;
+  walStop?: string;
+}
+
+/** Where a restore stops replaying WAL. */
+export type RecoveryTarget =
+  | { kind: 'time'; time: string }
+  | { kind: 'lsn'; lsn: string }
+  | { kind: 'latest' };
+
+/** A cluster restored from backups, beside the one under test; removed by its own teardown. */
+export interface RestoredCluster {
+  name: string;
+  /** Direct endpoint of the restored primary (read-write after recovery ends). */
+  primary: ConnectionInfo;
+  instances: readonly InstanceEndpoint[];
+  /** What the restored instance reports about where recovery stopped (timeline, LSN, last replayed commit time). */
+  reached: { timeline: number | null; lsn: string | null; lastCommitAt: string | null };
+  teardown(): Promise<void>;
+}
+
+/** Backups and restores; a target without them leaves the backup / restore capabilities out. */
+export interface BackupPrimitives {
+  backup(type: 'full' | 'incremental'): Promise<BackupInfo>;
+  listBackups(): Promise<BackupInfo[]>;
+  /** Restores into fresh instances (1, or a full cluster of the same shape) from the repository. */
+  restore(options: { target: RecoveryTarget; shape: 'single' | 'cluster'; name: string }): Promise<RestoredCluster>;
+}
+
 /**
  * A target whose stack is up. Everything above the target (workload,
  * observers, faults, checks) reaches the database only through this.
@@ -82,6 +119,8 @@ export interface StartedTarget {
   readonly instances: readonly InstanceEndpoint[];
   readonly capabilities: ReadonlySet<Capability>;
   readonly faults: FaultPrimitives;
+  /** Absent when the target has no backup repository. */
+  readonly backups?: BackupPrimitives;
   topology(): Promise<Topology>;
   /** Versions of the pieces under test, for reports (PostgreSQL, Patroni, pgBackRest, image id, ...). */
   versions(): Promise<Record<string, string>>;

@@ -2,7 +2,9 @@ import type Docker from 'dockerode';
 import type { Progress } from '../../progress/progress.ts';
 import type { TeardownStack } from '../../runner/teardown-stack.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
-import type { Capability, FaultPrimitives, StartedTarget, Topology } from '../target.ts';
+import { InfrastructureError } from '../../errors.ts';
+import type { BackupPrimitives, Capability, FaultPrimitives, StartedTarget, Topology } from '../target.ts';
+import { LocalBackups } from './local-backups.ts';
 import { LocalFaultPrimitives } from './local-faults.ts';
 import { execIn } from './docker-exec.ts';
 import { ensureDockerEngine } from './docker-engine.ts';
@@ -28,6 +30,8 @@ export const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'dcs-loss',
   'replica-kill',
   'replica-lag',
+  'backup',
+  'restore',
 ]);
 
 export interface StartLocalTargetArgs {
@@ -70,6 +74,7 @@ export class LocalTarget implements StartedTarget {
   private cachedVersions: Record<string, string> | undefined;
 
   readonly faults: FaultPrimitives;
+  readonly backups: BackupPrimitives;
 
   constructor(
     readonly docker: Docker,
@@ -81,6 +86,12 @@ export class LocalTarget implements StartedTarget {
     readonly files: RunFiles,
   ) {
     this.faults = new LocalFaultPrimitives(docker, stack.layout, (instance) => this.patroni(instance));
+    this.backups = new LocalBackups(docker, image, stack.layout, stackSecrets.app, async () => {
+      const primary = (await this.topology()).primary;
+      const endpoint = this.stack.instances.find((i) => i.name === primary);
+      if (!endpoint) throw new InfrastructureError('no primary to archive the current WAL segment on');
+      return endpoint.connection;
+    });
   }
 
   get runId(): string {

@@ -296,6 +296,8 @@ async function createAppRole(superuser: ConnectionInfo, appPassword: string): Pr
     // The password goes in as a literal: no server log records it (log_statement is off).
     await client.query(`CREATE ROLE ${APP_USER} LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`);
     await client.query(`GRANT pg_monitor TO ${APP_USER}`);
+    // PITR drills close the current WAL segment before restoring past it.
+    await client.query(`GRANT EXECUTE ON FUNCTION pg_switch_wal() TO ${APP_USER}`);
     await client.query(`CREATE DATABASE ${APP_DATABASE} OWNER ${APP_USER}`);
   } finally {
     await client.end();

@@ -1,0 +1,129 @@
+import type { HistoryEvent } from '../history/events.ts';
+import { evidenceList, type CheckResult, type EvidenceList } from './types.ts';
+
+/**
+ * What each write must look like in a cluster restored to time T
+ * (shared/DESIGN.md "Restore"):
+ * - must: acknowledged before T: it must be present;
+ * - must-not: invoked after T, or certainly not applied (fail): it must be absent;
+ * - either: in flight across T, or of unknown outcome: present or not.
+ */
+export type RestoreExpectation = 'must' | 'must-not' | 'either';
+
+/**
+ * Classifies every write of the history against the recovery target time
+ * (epoch ms), one key at a time, without building a list: a PITR check can
+ * cover millions of writes. With `latest`, nothing invoked after T is
+ * forbidden (the end of WAL may include it), but everything acknowledged
+ * before T is still required.
+ */
+export function* classifyForRestore(
+  history: Iterable<HistoryEvent>,
+  targetMs: number,
+  mode: 'time' | 'latest',
+): Generator<[string, RestoreExpectation]> {
+  const invokedAt = new Map<string, number>();
+  for (const e of history) {
+    if (e.type === 'invoke') {
+      invokedAt.set(e.key, Date.parse(e.wall));
+      continue;
+    }
+    if (e.type !== 'ok' && e.type !== 'fail' && e.type !== 'info') continue;
+    const invoked = invokedAt.get(e.key);
+    invokedAt.delete(e.key);
+    if (invoked === undefined) continue;
+    yield [e.key, expectation(e.type, invoked, Date.parse(e.wall), targetMs, mode)];
+  }
+  // Writes still pending at the end: unknown outcome.
+  for (const [key, invoked] of invokedAt) yield [key, invoked > targetMs && mode === 'time' ? 'must-not' : 'either'];
+}
+
+function expectation(outcome: 'ok' | 'fail' | 'info', invokedMs: number, completedMs: number, targetMs: number, mode: 'time' | 'latest'): RestoreExpectation {
+  if (outcome === 'fail') return 'must-not';
+  if (invokedMs > targetMs) return mode === 'time' ? 'must-not' : 'either';
+  if (outcome === 'ok' && completedMs < targetMs) return 'must';
+  return 'either';
+}
+
+/** What the harness read from one restored cluster, comparing it with the expectations inside PostgreSQL. */
+export interface RestoreRead {
+  name: string;
+  /** The recovery target as asked: a mark's time, an LSN, or the end of WAL. */
+  target: string;
+  targetTime: string | null;
+  /** From the restore command to the restored instance accepting writes. */
+  seconds: number;
+  rowCount: number;
+  /** md5 over the sorted keys of the restored rows. */
+  checksum: string;
+  /** Writes that had to be there (acknowledged before T): their number is the lower bound of the row count. */
+  expectedMin: number;
+  /** Plus writes that may be there (in flight across T, unknown outcome). */
+  expectedMax: number;
+  missing: EvidenceList<string>;
+  unexpected: EvidenceList<string>;
+  /** Where the restored instance says recovery stopped. */
+  reached: { timeline: number | null; lsn: string | null; lastCommitAt: string | null };
+}
+
+export type RestoreMetric =
+  | 'restore_seconds'
+  | 'restore_row_count'
+  | 'restore_expected_min'
+  | 'restore_expected_max'
+  | 'restore_missing_writes'
+  | 'restore_unexpected_writes';
+
+const RESTORE_METRICS: readonly RestoreMetric[] = [
+  'restore_seconds',
+  'restore_row_count',
+  'restore_expected_min',
+  'restore_expected_max',
+  'restore_missing_writes',
+  'restore_unexpected_writes',
+];
+
+export interface RestoreEvidence {
+  restores: RestoreRead[];
+  /** Restores that failed, with why (the target was not reached, the instance never started, ...). */
+  failed: Array<{ name: string; error: string }>;
+}
+
+/**
+ * Restore metrics from the restore reads: the worst restore's duration, the
+ * last restore's row count and expected range, and the offending writes of
+ * every restore added up. A restore that failed makes every metric null:
+ * unmeasured, never zero.
+ */
+export function checkRestore(
+  reads: ReadonlyArray<RestoreRead | { name: string; error: string }> | undefined,
+): CheckResult<RestoreMetric, RestoreEvidence> {
+  const restores = (reads ?? []).filter((r): r is RestoreRead => !('error' in r));
+  const failed = (reads ?? []).filter((r): r is { name: string; error: string } => 'error' in r);
+  const evidence: RestoreEvidence = { restores, failed };
+  const unmeasured: Partial<Record<RestoreMetric, string>> = {};
+  const reason = failed.length > 0 ? `restore ${failed[0]!.name} failed: ${failed[0]!.error}` : restores.length === 0 ? 'no restore was made' : null;
+  if (reason) {
+    for (const m of RESTORE_METRICS) unmeasured[m] = reason;
+    return { metrics: Object.fromEntries(RESTORE_METRICS.map((m) => [m, null])) as Record<RestoreMetric, null>, evidence, unmeasured };
+  }
+  const last = restores[restores.length - 1]!;
+  return {
+    metrics: {
+      restore_seconds: Math.max(...restores.map((r) => r.seconds)),
+      restore_row_count: last.rowCount,
+      restore_expected_min: last.expectedMin,
+      restore_expected_max: last.expectedMax,
+      restore_missing_writes: restores.reduce((n, r) => n + r.missing.count, 0),
+      restore_unexpected_writes: restores.reduce((n, r) => n + r.unexpected.count, 0),
+    },
+    evidence,
+    unmeasured,
+  };
+}
+
+/** Builds an evidence list from a count and the first keys, as the SQL comparison returns them. */
+export function keyList(count: number, firstKeys: string[]): EvidenceList<string> {
+  const list = evidenceList(firstKeys);
+  return { ...list, count, truncated: count > firstKeys.length };
+}

@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { classifyForRestore, keyList, type RestoreExpectation, type RestoreRead } from '../checks/restore.ts';
+import type { HistoryEvent } from '../history/events.ts';
+import type { RestoredCluster } from '../targets/target.ts';
+import { WRITES_TABLE } from '../workload/index.ts';
+
+const BATCH = 20_000;
+const EVIDENCE = 1_000;
+const CODES: Record<RestoreExpectation, string> = { must: 'm', 'must-not': 'n', either: 'e' };
+
+export interface RestoreReadRequest {
+  name: string;
+  target: string;
+  /** Recovery target time (epoch ms) the writes are judged against. */
+  targetMs: number;
+  mode: 'time' | 'latest';
+  seconds: number;
+}
+
+/**
+ * Compares a restored cluster with the ledger inside PostgreSQL: the
+ * expectation of every write (must / must-not / either) is streamed into a
+ * temporary table in batches, and the missing and unexpected keys are found
+ * with two anti-joins. The harness never holds every key at once.
+ */
+export async function readRestore(restored: RestoredCluster, history: Iterable<HistoryEvent>, request: RestoreReadRequest): Promise<RestoreRead> {
+  const client = new pg.Client({ ...restored.primary, connectionTimeoutMillis: 5_000, application_name: 'pgdrill-restore-check' });
+  await client.connect();
+  try {
+    await client.query('CREATE TEMP TABLE pgdrill_expected (key text PRIMARY KEY, expect "char" NOT NULL)');
+    let keys: string[] = [];
+    let codes: string[] = [];
+    let expectedMin = 0;
+    let expectedMax = 0;
+    const flush = async (): Promise<void> => {
+      if (keys.length === 0) return;
+      await client.query('INSERT INTO pgdrill_expected SELECT * FROM unnest($1::text[], $2::"char"[])', [keys, codes]);
+      keys = [];
+      codes = [];
+    };
+    for (const [key, expectation] of classifyForRestore(history, request.targetMs, request.mode)) {
+      if (expectation === 'must') expectedMin += 1;
+      if (expectation !== 'must-not') expectedMax += 1;
+      keys.push(key);
+      codes.push(CODES[expectation]);
+      if (keys.length >= BATCH) await flush();
+    }
+    await flush();
+    await client.query('ANALYZE pgdrill_expected');
+
+    const summary = await client.query<{ rows: string; checksum: string | null }>(
+      `SELECT count(*) AS rows, md5(coalesce(string_agg(key, ',' ORDER BY key), '')) AS checksum FROM ${WRITES_TABLE}`,
+    );
+    const missing = await keysAndCount(
+      client,
+      `FROM pgdrill_expected e WHERE e.expect = 'm' AND NOT EXISTS (SELECT 1 FROM ${WRITES_TABLE} w WHERE w.key = e.key)`,
+      'e.key',
+    );
+    const unexpected = await keysAndCount(
+      client,
+      `FROM ${WRITES_TABLE} w LEFT JOIN pgdrill_expected e ON e.key = w.key WHERE e.key IS NULL OR e.expect = 'n'`,
+      'w.key',
+    );
+    return {
+      name: request.name,
+      target: request.target,
+      targetTime: request.mode === 'time' ? new Date(request.targetMs).toISOString() : null,
+      seconds: request.seconds,
+      rowCount: Number(summary.rows[0]!.rows),
+      checksum: summary.rows[0]!.checksum ?? '',
+      expectedMin,
+      expectedMax,
+      missing,
+      unexpected,
+      reached: restored.reached,
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function keysAndCount(client: pg.Client, fromWhere: string, keyColumn: string): Promise<RestoreRead['missing']> {
+  const count = await client.query<{ n: string }>(`SELECT count(*) AS n ${fromWhere}`);
+  const first = await client.query<{ key: string }>(`SELECT ${keyColumn} AS key ${fromWhere} ORDER BY 1 LIMIT ${EVIDENCE}`);
+  return keyList(Number(count.rows[0]!.n), first.rows.map((r) => r.key));
+}

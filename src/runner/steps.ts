@@ -1,0 +1,139 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { RestoreRead } from '../checks/restore.ts';
+import type { ActiveFault, FaultContext } from '../faults/fault.ts';
+import { injectFault } from '../faults/inject.ts';
+import type { HistoryEvent } from '../history/events.ts';
+import type { Progress } from '../progress/progress.ts';
+import type { RestoreStep, Step } from '../scenario/types.ts';
+import type { RecoveryTarget, RestoredCluster, StartedTarget } from '../targets/target.ts';
+import { DrillInconclusive } from './drill-inconclusive.ts';
+import { readRestore } from './restore-read.ts';
+import { waitUntilSettled } from './settle.ts';
+import type { TeardownStack } from './teardown-stack.ts';
+
+export type RestoreOutcome = RestoreRead | { name: string; error: string };
+
+export interface DrillHooks {
+  /** Called with each restored cluster before it is compared with the ledger (the tampered-restore test uses it). */
+  afterRestore?(restored: RestoredCluster): Promise<void>;
+}
+
+export interface StepContext {
+  context: FaultContext;
+  active: Map<string, ActiveFault>;
+  teardowns: TeardownStack;
+  signal: AbortSignal;
+  target: StartedTarget;
+  history: () => readonly HistoryEvent[];
+  restores: RestoreOutcome[];
+  progress: Progress;
+  hooks?: DrillHooks;
+}
+
+/** Runs one step; returns a line of detail for the history when the step has one (a backup's label, rows deleted). */
+export async function runStep(step: Step, s: StepContext): Promise<string | undefined> {
+  switch (step.kind) {
+    case 'wait':
+      await sleep(step.ms, undefined, { signal: s.signal });
+      return undefined;
+    case 'inject': {
+      const fault = await injectFault(s.context, s.teardowns, { id: step.id, kind: step.fault, target: step.target });
+      s.active.set(fault.id, fault);
+      return undefined;
+    }
+    case 'heal':
+      for (const id of step.all ? [...s.active.keys()] : step.ids) {
+        await s.active.get(id)?.heal();
+        s.active.delete(id);
+      }
+      return undefined;
+    case 'mark':
+      s.context.record({ type: 'mark', name: step.name });
+      // Writes invoked from here on commit strictly after the mark's time.
+      await sleep(5);
+      return undefined;
+    case 'wait-healthy': {
+      const settled = await waitUntilSettled(s.target, step.timeoutMs, s.signal);
+      if (settled.problem) throw new DrillInconclusive(`the stack was not healthy within ${step.text}: ${settled.problem}`);
+      return undefined;
+    }
+    case 'backup': {
+      if (!s.target.backups) throw new DrillInconclusive(`the ${s.target.kind} target cannot take backups`);
+      const backup = await s.target.backups.backup(step.type);
+      return `backup ${backup.id} (${backup.type})`;
+    }
+    case 'sql':
+      return runSql(s.target, step.statement);
+    case 'restore':
+      return restore(step, s);
+    default:
+      return assertNever(step);
+  }
+}
+
+async function runSql(target: StartedTarget, statement: string): Promise<string> {
+  const client = new pg.Client({ ...target.client, connectionTimeoutMillis: 5_000, application_name: 'pgdrill-sql-step' });
+  await client.connect();
+  try {
+    const result = await client.query(statement);
+    return `${result.command ?? 'statement'} ${result.rowCount ?? 0}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Restores into a fresh instance, measures the restore's own duration,
+ * compares the restored rows with the ledger, and removes the instance. A
+ * failed restore is kept as an outcome (the check is then unmeasured) and
+ * the drill goes on.
+ */
+async function restore(step: RestoreStep, s: StepContext): Promise<string> {
+  if (!s.target.backups) throw new DrillInconclusive(`the ${s.target.kind} target cannot restore`);
+  const { target, targetMs, mode, label } = recoveryTarget(step, s.history());
+  let restored: RestoredCluster | undefined;
+  const removeNow = s.teardowns.defer(`remove restored instance ${step.name}`, async () => restored?.teardown());
+  const started = performance.now();
+  try {
+    restored = await s.target.backups.restore({ target, shape: 'single', name: step.name });
+    const seconds = Math.round(performance.now() - started) / 1000;
+    s.progress.note(`${step.name} restored in ${seconds}s (timeline ${restored.reached.timeline ?? '?'}, last commit ${restored.reached.lastCommitAt ?? 'unknown'})`);
+    await s.hooks?.afterRestore?.(restored);
+    const judgeAt = targetMs ?? (restored.reached.lastCommitAt ? Date.parse(restored.reached.lastCommitAt) : Date.now());
+    const read = await readRestore(restored, s.history(), { name: step.name, target: label, targetMs: judgeAt, mode, seconds });
+    s.restores.push(read);
+    return `${step.name}: ${read.rowCount} rows in ${seconds}s, ${read.missing.count} missing, ${read.unexpected.count} unexpected`;
+  } catch (error) {
+    if (s.signal.aborted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    s.restores.push({ name: step.name, error: message });
+    return `${step.name} failed: ${message}`;
+  } finally {
+    await removeNow();
+  }
+}
+
+/** The recovery target, and the time writes are judged against (null: the restored instance's last commit). */
+function recoveryTarget(
+  step: RestoreStep,
+  history: readonly HistoryEvent[],
+): { target: RecoveryTarget; targetMs: number | null; mode: 'time' | 'latest'; label: string } {
+  switch (step.to.kind) {
+    case 'mark': {
+      const name = step.to.mark;
+      const mark = history.find((e) => e.type === 'mark' && e.name === name);
+      if (!mark) throw new DrillInconclusive(`mark ${name} was never recorded`);
+      return { target: { kind: 'time', time: mark.wall }, targetMs: Date.parse(mark.wall), mode: 'time', label: `mark ${name} (${mark.wall})` };
+    }
+    case 'lsn':
+      return { target: { kind: 'lsn', lsn: step.to.lsn }, targetMs: null, mode: 'time', label: `LSN ${step.to.lsn}` };
+    case 'latest':
+      // Everything acknowledged before the restore began is in WAL the restore must replay.
+      return { target: { kind: 'latest' }, targetMs: Date.now(), mode: 'latest', label: 'end of WAL' };
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled step ${JSON.stringify(value)}`);
+}
