@@ -30,6 +30,7 @@ export async function bringUpBench(): Promise<BenchResult> {
         syncStandbys: 1,
     dcs: 'per-zone',
     failsafe: false,
+    etcdApi: 'v2',
         patroni: DEFAULT_PATRONI,
         clientPort: 0,
       },

@@ -61,6 +61,7 @@ export function localOptionsFromFlags(flags: StackFlags): LocalStackOptions {
     },
     dcs: 'per-zone',
     failsafe: false,
+    etcdApi: 'v2',
     clientPort: int(flags.port, 'port') ?? (file.port as number | undefined) ?? DEFAULT_CLIENT_PORT,
     ...(flags.subnet ?? file.subnet ? { subnet: (flags.subnet ?? file.subnet) as string } : {}),
   };

@@ -228,6 +228,7 @@ function stackOptions(options: DrillOptions): LocalStackOptions {
     syncStandbys: 1,
     dcs: cluster.dcs,
     failsafe: cluster.failsafe,
+    etcdApi: cluster.etcdApi,
     patroni: cluster.patroni ?? DEFAULT_PATRONI,
     clientPort: options.stack?.clientPort ?? 0,
     ...(options.stack?.subnet ? { subnet: options.stack.subnet } : {}),

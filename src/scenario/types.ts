@@ -49,6 +49,9 @@ export const TARGETS_BY_FAULT: Record<ScenarioFaultKind, readonly (FaultTarget |
 export const DCS_PLACEMENTS = ['per-zone', 'separate'] as const;
 export type DcsPlacement = (typeof DCS_PLACEMENTS)[number];
 
+export const ETCD_APIS = ['v2', 'v3'] as const;
+export type EtcdApi = (typeof ETCD_APIS)[number];
+
 // ---- What a scenario file writes (the authoring form) ----
 
 /** Patroni's timings, in whole seconds; Patroni requires loopWait + 2 × retryTimeout <= ttl. */
@@ -67,6 +70,13 @@ export interface ClusterInput {
   dcs?: DcsPlacement;
   /** Patroni failsafe_mode: keep the primary while the DCS is gone if every member still answers (default false). */
   failsafe?: boolean;
+  /**
+   * Which etcd API Patroni uses (default v2). Patroni 3.0.2's etcd3 module
+   * rewrites the leader key without checking who holds it, so a primary that
+   * was frozen or cut off can take leadership back and discard acknowledged
+   * writes; the freeze-etcd3 scenario shows it.
+   */
+  etcdApi?: EtcdApi;
 }
 
 export interface WorkloadInput {
@@ -188,6 +198,7 @@ export interface ClusterSpec {
   patroni?: PatroniTimings;
   dcs: DcsPlacement;
   failsafe: boolean;
+  etcdApi: EtcdApi;
 }
 
 export interface Scenario {

@@ -5,6 +5,7 @@ import { didYouMean } from './suggest.ts';
 import { parseThreshold, type Threshold } from './thresholds.ts';
 import {
   DCS_PLACEMENTS,
+  ETCD_APIS,
   SCENARIO_FAULT_KINDS,
   TARGETS_BY_FAULT,
   SYNCHRONOUS_MODES,
@@ -48,7 +49,7 @@ class ScenarioValidator {
   }
 
   private cluster(value: unknown): ClusterSpec {
-    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni', 'dcs', 'failsafe'], ['synchronous']);
+    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni', 'dcs', 'failsafe', 'etcdApi'], ['synchronous']);
     const zones = c.zones === undefined ? [...DEFAULT_ZONES] : this.zones(c.zones);
     const synchronous = this.oneOf('cluster.synchronous', c.synchronous, SYNCHRONOUS_MODES);
     if (synchronous === 'strict' && zones.length < 2) {
@@ -56,7 +57,8 @@ class ScenarioValidator {
     }
     const dcs = c.dcs === undefined ? 'per-zone' : this.oneOf('cluster.dcs', c.dcs, DCS_PLACEMENTS, 'DCS placement');
     if (c.failsafe !== undefined && typeof c.failsafe !== 'boolean') this.fail('cluster.failsafe', `expected true or false, got ${describe(c.failsafe)}`);
-    const spec: ClusterSpec = { zones, synchronous, dcs, failsafe: c.failsafe === true };
+    const etcdApi = c.etcdApi === undefined ? 'v2' : this.oneOf('cluster.etcdApi', c.etcdApi, ETCD_APIS, 'etcd API');
+    const spec: ClusterSpec = { zones, synchronous, dcs, failsafe: c.failsafe === true, etcdApi };
     if (c.patroni !== undefined) spec.patroni = this.patroni(c.patroni);
     return spec;
   }

@@ -90,6 +90,22 @@ describe('fault library on the local target', () => {
     expect(d.report.metrics.split_brain_windows).toBe(0);
   });
 
+  it('freeze-etcd3: when the woken primary takes the leader key back (Patroni 3.0.2 on etcd v3), the loss is reported', async () => {
+    // Timing decides whether the woken leader wins the race for the key, so a pass is possible;
+    // what must never happen is a pass that hides a loss: a fail must name the lost writes or the window.
+    const d = await drill('freeze-etcd3');
+    expect(['pass', 'fail']).toContain(d.report.verdict);
+    if (d.report.verdict === 'fail') {
+      const lost = d.report.metrics.lost_writes ?? 0;
+      const windows = d.report.metrics.split_brain_windows ?? 0;
+      expect(lost + windows).toBeGreaterThan(0);
+      if (lost > 0) expect(d.report.evidence!.rpo!.lost.items.length).toBeGreaterThan(0);
+      if (windows > 0) expect(d.report.evidence!.splitBrain.windows[0]!.instances.length).toBe(2);
+    } else {
+      expect(d.report.metrics.lost_writes).toBe(0);
+    }
+  });
+
   it('stalled-archive: failures and backlog while it lasts, catch-up after, no gap in the WAL chain', async () => {
     const d = await drill('stalled-archive');
     expectPass(d);

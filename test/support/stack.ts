@@ -29,6 +29,7 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> = {})
     syncStandbys: 1,
     dcs: 'per-zone',
     failsafe: false,
+    etcdApi: 'v2',
     patroni: DEFAULT_PATRONI,
     clientPort: 0,
     ...overrides,

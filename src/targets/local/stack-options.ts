@@ -21,6 +21,8 @@ export interface LocalStackOptions {
   dcs: 'per-zone' | 'separate';
   /** Patroni failsafe_mode. */
   failsafe: boolean;
+  /** etcd API Patroni uses: v2 (compare-and-swap on the leader key) or v3 (Patroni 3.0.2 overwrites it). */
+  etcdApi: 'v2' | 'v3';
   /** Host port of the client endpoint on 127.0.0.1; 0 picks a free one. */
   clientPort: number;
   /** An explicit /24 inside 198.18.0.0/15 for the run's network; default: the first free one. */

@@ -17,5 +17,7 @@ export function etcdCommand(layout: StackLayout, member: StackMember): string[] 
     '--heartbeat-interval=100',
     '--election-timeout=1000',
     '--log-level=warn',
+    // Patroni's etcd (v2) module needs the v2 API; the v3 API stays on too.
+    '--enable-v2=true',
   ];
 }

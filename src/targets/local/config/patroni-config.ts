@@ -22,7 +22,8 @@ export function patroniConfig(
     name: node.name,
     log: { level: 'INFO' },
     restapi: { listen: '0.0.0.0:8008', connect_address: `${node.ip}:8008` },
-    etcd3: { hosts: layout.etcd.map((e) => `${e.ip}:2379`) },
+    // v2: Patroni updates the leader key with compare-and-swap. v3 (Patroni 3.0.2): a plain put that can take the key back.
+    [options.etcdApi === 'v3' ? 'etcd3' : 'etcd']: { hosts: layout.etcd.map((e) => `${e.ip}:2379`) },
     bootstrap: {
       dcs: {
         ttl,

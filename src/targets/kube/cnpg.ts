@@ -1,0 +1,55 @@
+/**
+ * CloudNativePG and plugin-barman-cloud facts pgdrill relies on, in one
+ * place. Versions are pinned: the schemas in ./schemas/ are those of exactly
+ * these releases, and a drill report names them.
+ */
+
+export const CNPG_VERSION = '1.30.0';
+export const BARMAN_CLOUD_PLUGIN_VERSION = '0.14.0';
+export const CERT_MANAGER_VERSION = '1.19.1';
+
+/** Release manifests, applied server-side (what the upstream install guides do with kubectl). */
+export const RELEASE_MANIFESTS = {
+  cnpg: `https://raw.githubusercontent.com/cloudnative-pg/cloudnative-pg/release-1.30/releases/cnpg-${CNPG_VERSION}.yaml`,
+  certManager: `https://github.com/cert-manager/cert-manager/releases/download/v${CERT_MANAGER_VERSION}/cert-manager.yaml`,
+  barmanCloudPlugin: `https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v${BARMAN_CLOUD_PLUGIN_VERSION}/manifest.yaml`,
+} as const;
+
+export const CNPG_GROUP = 'postgresql.cnpg.io';
+export const CNPG_API_VERSION = `${CNPG_GROUP}/v1`;
+export const BARMAN_CLOUD_GROUP = 'barmancloud.cnpg.io';
+export const BARMAN_CLOUD_API_VERSION = `${BARMAN_CLOUD_GROUP}/v1`;
+/** The plugin's name in Cluster.spec.plugins and Backup.spec.pluginConfiguration. */
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+
+/** Where the operator (and the plugin, which must sit beside it) run. */
+export const OPERATOR_NAMESPACE = 'cnpg-system';
+export const OPERATOR_DEPLOYMENT = 'cnpg-controller-manager';
+export const PLUGIN_DEPLOYMENT = 'barman-cloud';
+export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+export const CERT_MANAGER_DEPLOYMENTS = ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook'] as const;
+
+/** Labels and annotations the operator puts on (or reads from) its objects. */
+export const CNPG_LABELS = {
+  cluster: 'cnpg.io/cluster',
+  instanceName: 'cnpg.io/instanceName',
+  instanceRole: 'cnpg.io/instanceRole',
+  podRole: 'cnpg.io/podRole',
+} as const;
+/** JSON list of instance names, or ["*"]: what `kubectl cnpg fencing on` sets on the Cluster. */
+export const FENCED_INSTANCES_ANNOTATION = 'cnpg.io/fencedInstances';
+/** Cluster.status.phase while a switchover runs (what `kubectl cnpg promote` writes). */
+export const PHASE_SWITCHOVER = 'Switchover in progress';
+export const PHASE_HEALTHY = 'Cluster in healthy state';
+
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+/** The container of an instance pod that runs PostgreSQL (beside the plugin's sidecar). */
+export const POSTGRES_CONTAINER = 'postgres';
+export const POSTGRES_PORT = 5432;
+
+/** The app database and owner CloudNativePG's initdb bootstrap creates; the `<cluster>-app` Secret holds its password. */
+export const APP_DATABASE = 'app';
+export const APP_USER = 'app';
+
+/** Backup methods pgdrill can configure: the plugin (default since CloudNativePG 1.26) or the deprecated in-tree one. */
+export type BackupMethod = 'plugin' | 'barmanObjectStore';
