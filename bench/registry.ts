@@ -4,9 +4,11 @@
  */
 import type { Bench } from './bench-result.ts';
 import { bringUpBench } from './bring-up.ts';
+import { restoreCheckBench } from './restore-check.ts';
 import { workloadBench } from './workload.ts';
 
 export const benches: Record<string, Bench> = {
   workload: workloadBench,
   'bring-up': bringUpBench,
+  'restore-check': restoreCheckBench,
 };

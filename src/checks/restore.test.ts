@@ -4,8 +4,10 @@ import { checkRestore, classifyForRestore, keyList, type RestoreRead } from './r
 
 const T = Date.parse(wallAt(10_000));
 
-function classify(h: CannedHistory, mode: 'time' | 'latest' = 'time'): Record<string, string> {
-  return Object.fromEntries(classifyForRestore(h.events(), T, mode));
+async function classify(h: CannedHistory, mode: 'time' | 'latest' = 'time'): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const [key, expectation] of classifyForRestore(h.events(), T, mode)) out[key] = expectation;
+  return out;
 }
 
 describe('classifyForRestore (what a restore to T must hold)', () => {
@@ -17,8 +19,8 @@ describe('classifyForRestore (what a restore to T must hold)', () => {
     .write('invoked-after', 10_005, { ok: 10_010 })
     .write('pending-after', 10_500, 'pending');
 
-  it('requires writes acknowledged before T and forbids writes invoked after T', () => {
-    expect(classify(h)).toEqual({
+  it('requires writes acknowledged before T and forbids writes invoked after T', async () => {
+    expect(await classify(h)).toEqual({
       'acked-before': 'must',
       'in-flight': 'either',
       'unknown-before': 'either',
@@ -28,8 +30,8 @@ describe('classifyForRestore (what a restore to T must hold)', () => {
     });
   });
 
-  it('to the end of WAL, writes invoked after T may be present', () => {
-    expect(classify(h, 'latest')).toMatchObject({ 'acked-before': 'must', 'invoked-after': 'either', 'pending-after': 'either' });
+  it('to the end of WAL, writes invoked after T may be present', async () => {
+    expect(await classify(h, 'latest')).toMatchObject({ 'acked-before': 'must', 'invoked-after': 'either', 'pending-after': 'either' });
   });
 });
 

@@ -13,17 +13,18 @@ export type RestoreExpectation = 'must' | 'must-not' | 'either';
 /**
  * Classifies every write of the history against the recovery target time
  * (epoch ms), one key at a time, without building a list: a PITR check can
- * cover millions of writes. With `latest`, nothing invoked after T is
+ * cover millions of writes, read from the history file as a stream. With `latest`, nothing invoked after T is
  * forbidden (the end of WAL may include it), but everything acknowledged
  * before T is still required.
  */
-export function* classifyForRestore(
-  history: Iterable<HistoryEvent>,
+export async function* classifyForRestore(
+  history: Iterable<HistoryEvent> | AsyncIterable<HistoryEvent>,
   targetMs: number,
   mode: 'time' | 'latest',
-): Generator<[string, RestoreExpectation]> {
+): AsyncGenerator<[string, RestoreExpectation]> {
+  // Only writes still in flight are held here: a history of millions streams through.
   const invokedAt = new Map<string, number>();
-  for (const e of history) {
+  for await (const e of history) {
     if (e.type === 'invoke') {
       invokedAt.set(e.key, Date.parse(e.wall));
       continue;

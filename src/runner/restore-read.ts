@@ -23,7 +23,11 @@ export interface RestoreReadRequest {
  * temporary table in batches, and the missing and unexpected keys are found
  * with two anti-joins. The harness never holds every key at once.
  */
-export async function readRestore(restored: RestoredCluster, history: Iterable<HistoryEvent>, request: RestoreReadRequest): Promise<RestoreRead> {
+export async function readRestore(
+  restored: Pick<RestoredCluster, 'primary' | 'reached'>,
+  history: Iterable<HistoryEvent> | AsyncIterable<HistoryEvent>,
+  request: RestoreReadRequest,
+): Promise<RestoreRead> {
   const client = new pg.Client({ ...restored.primary, connectionTimeoutMillis: 5_000, application_name: 'pgdrill-restore-check' });
   await client.connect();
   try {
@@ -38,7 +42,7 @@ export async function readRestore(restored: RestoredCluster, history: Iterable<H
       keys = [];
       codes = [];
     };
-    for (const [key, expectation] of classifyForRestore(history, request.targetMs, request.mode)) {
+    for await (const [key, expectation] of classifyForRestore(history, request.targetMs, request.mode)) {
       if (expectation === 'must') expectedMin += 1;
       if (expectation !== 'must-not') expectedMax += 1;
       keys.push(key);
