@@ -8,6 +8,6 @@ export default defineScenario({
   description: 'Lose the etcd majority with failsafe mode on: the primary keeps serving writes',
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', failsafe: true, patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('10s'), inject('dcs-loss', { id: 'dcs' }), wait('20s'), heal('dcs'), wait('15s')],
+  steps: [wait('6s'), inject('dcs-loss', { id: 'dcs' }), wait('20s'), heal('dcs'), wait('12s')],
   thresholds: ['lost_writes == 0', 'split_brain_windows == 0', 'no_primary_seconds == 0', 'write_downtime_seconds <= 5'],
 });

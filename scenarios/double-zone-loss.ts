@@ -10,7 +10,7 @@ export default defineScenario({
   description: 'Lose both replica zones under strict synchronous replication: writes block instead of being lost, then resume',
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'strict', dcs: 'separate', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('10s'), inject('zone-loss', { id: 'zones', target: 'replica-zones' }), wait('20s'), heal('zones'), wait('20s')],
+  steps: [wait('6s'), inject('zone-loss', { id: 'zones', target: 'replica-zones' }), wait('20s'), heal('zones'), wait('12s')],
   thresholds: [
     'lost_writes == 0',
     'split_brain_windows == 0',

@@ -12,6 +12,6 @@ export default defineScenario({
   description: 'Freeze with Patroni on the etcd v3 API: shows Patroni 3.0.2 taking the leader key back (expected to fail)',
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', etcdApi: 'v3', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('10s'), inject('freeze', { id: 'freeze', target: 'primary' }), wait('25s'), heal('freeze'), wait('15s')],
+  steps: [wait('6s'), inject('freeze', { id: 'freeze', target: 'primary' }), wait('22s'), heal('freeze'), wait('12s')],
   thresholds: ['split_brain_windows == 0', 'lost_writes == 0', 'unexpected_writes == 0', 'rto_seconds <= 30'],
 });

@@ -8,6 +8,6 @@ export default defineScenario({
   description: "Cut the primary's zone off from the other two: the majority takes over, no write lost, no split-brain",
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('10s'), inject('partition', { id: 'halves', target: 'primary-zone' }), wait('25s'), heal('halves'), wait('20s')],
+  steps: [wait('6s'), inject('partition', { id: 'halves', target: 'primary-zone' }), wait('22s'), heal('halves'), wait('12s')],
   thresholds: ['lost_writes == 0', 'split_brain_windows == 0', 'unexpected_writes == 0', 'rto_seconds <= 40'],
 });

@@ -13,9 +13,9 @@ export default defineScenario({
   },
   workload: { writers: 4, rate: 100 },
   steps: [
-    wait('10s'),
+    wait('6s'),
     inject('postgres-kill', { id: 'crash', target: 'primary' }),
-    wait('30s'),
+    wait('22s'),
     heal('crash'),
     wait('10s'),
   ],

@@ -14,9 +14,9 @@ export default defineScenario({
   },
   workload: { writers: 4, rate: 100 },
   steps: [
-    wait('10s'),
+    wait('6s'),
     inject('primary-kill', { id: 'kill', target: 'primary' }),
-    wait('30s'),
+    wait('22s'),
     heal('kill'),
     wait('10s'),
   ],

@@ -8,6 +8,6 @@ export default defineScenario({
   description: 'Partition the synchronous standby: commits may wait, no failover, no acknowledged write lost',
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('10s'), inject('partition', { id: 'cut', target: 'replica' }), wait('25s'), heal('cut'), wait('15s')],
+  steps: [wait('6s'), inject('partition', { id: 'cut', target: 'replica' }), wait('22s'), heal('cut'), wait('12s')],
   thresholds: ['lost_writes == 0', 'split_brain_windows == 0', 'unexpected_writes == 0', 'rto_seconds <= 90'],
 });

@@ -13,7 +13,7 @@ export default defineScenario({
   },
   workload: { writers: 4, rate: 100 },
   steps: [
-    wait('10s'),
+    wait('6s'),
     switchover({ id: 'switchover' }),
     wait('20s'),
   ],

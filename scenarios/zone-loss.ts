@@ -8,6 +8,6 @@ export default defineScenario({
   description: "Lose the primary's whole zone (database node and etcd member): failover, no acknowledged write lost",
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('10s'), inject('zone-loss', { id: 'zone', target: 'primary-zone' }), wait('25s'), heal('zone'), wait('15s')],
+  steps: [wait('6s'), inject('zone-loss', { id: 'zone', target: 'primary-zone' }), wait('22s'), heal('zone'), wait('12s')],
   thresholds: ['rto_seconds <= 30', 'lost_writes == 0', 'split_brain_windows == 0', 'phantom_writes == 0', 'unexpected_writes == 0'],
 });
