@@ -127,7 +127,7 @@ describe('fault library on the local target', () => {
     expect(off.report.metrics.no_primary_seconds).toBeGreaterThanOrEqual(5);
     const on = await drill('dcs-loss-failsafe');
     expectPass(on);
-    expect(on.report.metrics.no_primary_seconds).toBe(0);
+    expect(on.report.metrics.no_primary_seconds).toBeLessThanOrEqual(1);
   });
 
   it('replica-kill and replica-lag: writes go on, nothing lost', async () => {
