@@ -23,9 +23,10 @@ export interface StackFlags {
   subnet?: string;
   runId?: string;
   config?: string;
+  etcdApi?: string;
 }
 
-const CONFIG_KEYS = ['zones', 'synchronous', 'syncStandbys', 'patroni', 'port', 'subnet'] as const;
+const CONFIG_KEYS = ['zones', 'synchronous', 'syncStandbys', 'patroni', 'port', 'subnet', 'etcdApi'] as const;
 const SYNC_MODES: readonly SyncMode[] = ['off', 'on', 'strict'];
 
 export function newRunId(): string {
@@ -61,10 +62,15 @@ export function localOptionsFromFlags(flags: StackFlags): LocalStackOptions {
     },
     dcs: 'per-zone',
     failsafe: false,
-    etcdApi: 'v2',
+    etcdApi: etcdApi(flags.etcdApi ?? (file.etcdApi as string | undefined) ?? 'v2'),
     clientPort: int(flags.port, 'port') ?? (file.port as number | undefined) ?? DEFAULT_CLIENT_PORT,
     ...(flags.subnet ?? file.subnet ? { subnet: (flags.subnet ?? file.subnet) as string } : {}),
   };
+}
+
+function etcdApi(value: string): 'v2' | 'v3' {
+  if (value !== 'v2' && value !== 'v3') throw new UsageError(`etcd API "${value}" is invalid: expected v2 or v3`);
+  return value;
 }
 
 function splitZones(value: string): string[] {

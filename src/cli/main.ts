@@ -20,6 +20,7 @@ export function addStackOptions(command: Command): Command {
     .option('--port <port>', 'client endpoint port on 127.0.0.1, 0 for any free one (default 15432)')
     .option('--subnet <cidr>', 'the run network, a /24 inside 198.18.0.0/15 (default: first free)')
     .option('--run-id <id>', 'name the run instead of a random id')
+    .option('--etcd-api <version>', "etcd API Patroni uses: v2 (default) or v3 (Patroni 3.0.2's etcd3 module can take the leader key back: see README)")
     .option('--config <file>', 'JSON file with zones, synchronous, syncStandbys, patroni {ttl, loopWait, retryTimeout}, port, subnet');
 }
 
