@@ -23,6 +23,7 @@ import { LOCAL_CAPABILITIES, startLocalTarget } from '../targets/local/local-tar
 import { DEFAULT_PATRONI, type LocalStackOptions } from '../targets/local/stack-options.ts';
 import type { TargetKind } from '../targets/target.ts';
 import { Workload } from '../workload/index.ts';
+import { DrillInconclusive } from './drill-inconclusive.ts';
 import { readFinalRows } from './final-reads.ts';
 import { waitUntilSettled } from './settle.ts';
 import { runStep, type DrillHooks, type RestoreOutcome, type StepContext } from './steps.ts';
@@ -65,7 +66,6 @@ export interface DrillOutcome {
   reporters: ReporterOutcome[];
 }
 
-import { DrillInconclusive } from './drill-inconclusive.ts';
 
 /**
  * One drill, as data flows through shared/DESIGN.md "The run": provision,
