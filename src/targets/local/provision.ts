@@ -296,11 +296,18 @@ async function createAppRole(superuser: ConnectionInfo, appPassword: string): Pr
     // The password goes in as a literal: no server log records it (log_statement is off).
     await client.query(`CREATE ROLE ${APP_USER} LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`);
     await client.query(`GRANT pg_monitor TO ${APP_USER}`);
-    // PITR drills close the current WAL segment before restoring past it.
-    await client.query(`GRANT EXECUTE ON FUNCTION pg_switch_wal() TO ${APP_USER}`);
     await client.query(`CREATE DATABASE ${APP_DATABASE} OWNER ${APP_USER}`);
   } finally {
     await client.end();
+  }
+  // Function privileges live in each database: grant inside the application's one.
+  // PITR drills close the current WAL segment before restoring past it.
+  const appDb = new pg.Client({ ...superuser, database: APP_DATABASE, connectionTimeoutMillis: 5_000 });
+  await appDb.connect();
+  try {
+    await appDb.query(`GRANT EXECUTE ON FUNCTION pg_switch_wal() TO ${APP_USER}`);
+  } finally {
+    await appDb.end();
   }
 }
 
