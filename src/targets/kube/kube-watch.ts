@@ -63,7 +63,7 @@ export async function waitFor<T extends KubeObject>(
     const outcome = await watchUntil(kube, target, list.metadata?.resourceVersion, objects, condition, note, remaining, options.signal);
     if (outcome.done) return outcome.objects;
     // A watch that ends at once (refused, 410 Gone) must not turn this loop into a busy poll.
-    if (performance.now() - started < 1_000) await new Promise((r) => setTimeout(r, 500));
+    if (!outcome.timedOut && performance.now() - started < 1_000) await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -94,12 +94,12 @@ async function watchUntil<T extends KubeObject>(
   note: (problem: string) => void,
   remainingMs: number,
   signal: AbortSignal | undefined,
-): Promise<{ done: true; objects: T[] } | { done: false }> {
+): Promise<{ done: true; objects: T[] } | { done: false; timedOut: boolean }> {
   const watch = new Watch(kube.config);
   return new Promise((resolve, reject) => {
     let settled = false;
     let controller: AbortController | undefined;
-    const finish = (outcome: { done: true; objects: T[] } | { done: false } | Error): void => {
+    const finish = (outcome: { done: true; objects: T[] } | { done: false; timedOut: boolean } | Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -110,7 +110,7 @@ async function watchUntil<T extends KubeObject>(
     };
     const onAbort = (): void => finish(new InterruptedError('abort'));
     // On timeout, go back to the loop: it lists once more and reports the last problem.
-    const timer = setTimeout(() => finish({ done: false }), remainingMs);
+    const timer = setTimeout(() => finish({ done: false, timedOut: true }), remainingMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
     if (resourceVersion) query.resourceVersion = resourceVersion;
@@ -122,7 +122,7 @@ async function watchUntil<T extends KubeObject>(
         query,
         (phase: string, object: T) => {
           if (settled) return;
-          if (phase === 'ERROR') return finish({ done: false }); // 410 Gone and the like: list again
+          if (phase === 'ERROR') return finish({ done: false, timedOut: false }); // 410 Gone and the like: list again
           if (phase === 'BOOKMARK' || !object?.metadata?.name) return;
           if (phase === 'DELETED') objects.delete(object.metadata.name);
           else objects.set(object.metadata.name, object);
@@ -130,11 +130,11 @@ async function watchUntil<T extends KubeObject>(
           if (problem === undefined) finish({ done: true, objects: [...objects.values()] });
           else note(problem);
         },
-        () => finish({ done: false }),
+        () => finish({ done: false, timedOut: false }),
       )
       .then((c) => {
         controller = c;
         if (settled) c.abort();
-      }, () => finish({ done: false }));
+      }, () => finish({ done: false, timedOut: false }));
   });
 }

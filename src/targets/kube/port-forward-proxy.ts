@@ -46,6 +46,8 @@ export class PortForwardProxy {
       server.once('error', (e) => reject(new InfrastructureError(`could not listen for ${options.label} on 127.0.0.1:${localPort}: ${e.message}`)));
       server.listen(localPort, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
     });
+    // A listener must not keep pgdrill alive after the run (--keep leaves the cluster, not the process).
+    server.unref();
     const proxy = new PortForwardProxy(server, options, port);
     server.on('connection', (socket) => void proxy.tunnel(socket));
     return proxy;

@@ -17,6 +17,7 @@ export const RESOURCES = {
   node: ref('v1', 'Node', 'nodes', false),
   pod: ref('v1', 'Pod', 'pods'),
   secret: ref('v1', 'Secret', 'secrets'),
+  persistentVolumeClaim: ref('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
   service: ref('v1', 'Service', 'services'),
   endpointSlice: ref('discovery.k8s.io/v1', 'EndpointSlice', 'endpointslices'),
   deployment: ref('apps/v1', 'Deployment', 'deployments'),

@@ -1,0 +1,194 @@
+import { readFile } from 'node:fs/promises';
+import { KubeConfig, loadYaml } from '@kubernetes/client-node';
+import { UsageError } from '../../errors.ts';
+import type { Progress } from '../../progress/progress.ts';
+import type { TeardownStack } from '../../runner/teardown-stack.ts';
+import type { ClusterSpec } from '../../scenario/types.ts';
+import { KIND_CAPABILITIES } from '../kube/capabilities.ts';
+import { ZONE_LABEL } from '../kube/cnpg.ts';
+import { hostCommandRunner, type CommandRunner } from '../kube/command-runner.ts';
+import { drillNames, runNamespace } from '../kube/drill-names.ts';
+import { KUBE_CLUSTER_DEFAULTS, validateClusterOptions, type KubeClusterOptions } from '../kube/drill-options.ts';
+import { KubeRest } from '../kube/kube-rest.ts';
+import { provisionKubeDrill, type KubeDrillTimeouts, type KubeTarget } from '../kube/kube-target.ts';
+import { installOperators, type ReleaseManifestSources } from '../kube/operator-install.ts';
+import { RESOURCES, type KubeObject } from '../kube/resources.ts';
+import { removeOwnedNamespace } from '../kube/run-removal.ts';
+import { DockerNodeFaults, type ZoneLossMethod } from './docker-node-faults.ts';
+import { createKindCluster, DEFAULT_KIND_CLUSTER, deleteKindCluster, KIND_CONFIGS, kindClusterExists, kindKubeconfig, loadImages } from './kind-cluster.ts';
+import { checkKindPrerequisites } from './prerequisites.ts';
+
+export interface KindOptions {
+  /** kind cluster name (default "pgdrill"). */
+  clusterName: string;
+  /** kind config file (default kind-config/three-zones.yaml). */
+  config: string;
+  /** kind node image (--image); default: the one the installed kind pins. */
+  nodeImage?: string;
+  /** When a kind cluster of that name exists: use it (default), or refuse. */
+  reuseCluster: boolean;
+  /** Delete the kind cluster at teardown when this run created it (default true; --keep keeps everything). */
+  deleteCreatedCluster: boolean;
+  /** Images copied from the local Docker engine into the nodes before anything pulls (air-gapped runs). */
+  loadImages: string[];
+  /** Release manifests from local files instead of the pinned URLs (air-gapped runs). */
+  manifests?: Partial<ReleaseManifestSources>;
+  zoneLoss: ZoneLossMethod;
+}
+
+export interface KindDrillOptions extends KubeClusterOptions {
+  kind: KindOptions;
+}
+
+export const KIND_DEFAULTS: KindOptions = {
+  clusterName: DEFAULT_KIND_CLUSTER,
+  config: KIND_CONFIGS.threeZones,
+  reuseCluster: true,
+  deleteCreatedCluster: true,
+  loadImages: [],
+  zoneLoss: 'kill',
+};
+
+/** Options for a run from the scenario's cluster spec (Patroni timings and DCS placement do not apply) and the target's settings. */
+export function kindOptionsFromScenario(args: {
+  runId: string;
+  cluster: ClusterSpec;
+  overrides?: Partial<Omit<KubeClusterOptions, 'runId' | 'zones' | 'synchronous'>>;
+  kind?: Partial<KindOptions>;
+}): KindDrillOptions {
+  return {
+    ...KUBE_CLUSTER_DEFAULTS,
+    ...args.overrides,
+    runId: args.runId,
+    zones: args.cluster.zones,
+    synchronous: args.cluster.synchronous,
+    kind: { ...KIND_DEFAULTS, ...args.kind },
+  };
+}
+
+export interface StartKindTargetArgs {
+  options: KindDrillOptions;
+  progress: Progress;
+  /** The run's teardown stack: removal of the run is registered on it before anything is created. */
+  teardowns: TeardownStack;
+  signal?: AbortSignal;
+  /** Runs docker and kind; tests inject a fake. */
+  runner?: CommandRunner;
+  timeouts?: Partial<KubeDrillTimeouts>;
+}
+
+/**
+ * The kind target: checks docker, kind and kubectl; creates the kind
+ * cluster from kind-config/ (or reuses it by name); loads images for
+ * air-gapped runs; installs the pinned CloudNativePG (and cert-manager and
+ * plugin-barman-cloud for the plugin method); then brings the drill up in
+ * a namespace of its own. Removal (the namespace, or the whole kind cluster
+ * when this run created it) is on the teardown stack before anything exists.
+ */
+export async function startKindTarget(args: StartKindTargetArgs): Promise<KubeTarget> {
+  const options = validateClusterOptions(args.options) as KindDrillOptions;
+  const { progress, signal } = args;
+  const runner = args.runner ?? hostCommandRunner;
+  await checkConfigZones(options.kind.config, options.zones);
+  const tools = await checkKindPrerequisites(runner);
+  const namespace = runNamespace(options.runId);
+  const state: KindRunState = { runId: options.runId, runner, clusterName: options.kind.clusterName, namespace, created: false, deleteCreated: options.kind.deleteCreatedCluster };
+  args.teardowns.defer(`remove kind run ${options.runId}`, () => removeKindRun(state));
+
+  if (await kindClusterExists(runner, options.kind.clusterName)) {
+    if (!options.kind.reuseCluster) throw new UsageError(`a kind cluster named ${options.kind.clusterName} already exists: delete it, or allow reusing it`);
+    progress.note(`reusing kind cluster ${options.kind.clusterName}`);
+  } else {
+    // Marked before the create: a create interrupted half-way is deleted too.
+    state.created = true;
+    await progress.phase('kind cluster', () =>
+      createKindCluster(runner, { name: options.kind.clusterName, config: options.kind.config, ...(options.kind.nodeImage ? { nodeImage: options.kind.nodeImage } : {}) }),
+    );
+  }
+  const config = new KubeConfig();
+  config.loadFromString(await kindKubeconfig(runner, options.kind.clusterName));
+  const kube = new KubeRest(config);
+  state.kube = kube;
+  await checkNodeZones(kube, options.zones, options.kind.clusterName);
+
+  const images = [...options.kind.loadImages];
+  const digests = images.length > 0 ? await progress.phase('load images', () => loadImages(runner, options.kind.clusterName, images)) : {};
+  await installOperators(kube, { backupMethod: options.backupMethod, ...(options.kind.manifests ? { sources: options.kind.manifests } : {}) }, progress, signal);
+
+  const target = await provisionKubeDrill({
+    targetKind: 'kind',
+    kube,
+    names: drillNames({ runId: options.runId, namespace, ownNamespace: true }),
+    options,
+    createNamespace: true,
+    nodes: new DockerNodeFaults(runner, options.kind.zoneLoss),
+    guard: () => undefined,
+    capabilities: KIND_CAPABILITIES,
+    progress,
+    ...(signal ? { signal } : {}),
+    removeRun: () => removeKindRun(state),
+    versions: {
+      kind: tools.kind,
+      docker: tools.docker,
+      kubectl: tools.kubectl,
+      kindCluster: options.kind.clusterName,
+      ...Object.fromEntries(Object.entries(digests).map(([image, digest]) => [`image ${image}`, digest])),
+    },
+    ...(args.timeouts ? { timeouts: args.timeouts } : {}),
+  });
+  state.target = target;
+  return target;
+}
+
+interface KindRunState {
+  runId: string;
+  runner: CommandRunner;
+  clusterName: string;
+  namespace: string;
+  created: boolean;
+  deleteCreated: boolean;
+  kube?: KubeRest;
+  target?: KubeTarget;
+  removed?: Promise<void>;
+}
+
+/** Deletes the kind cluster this run created, or else the run's namespace in a reused one. Once. */
+function removeKindRun(state: KindRunState): Promise<void> {
+  state.removed ??= (async () => {
+    await state.target?.closeEndpoints();
+    if (state.created && state.deleteCreated) {
+      await deleteKindCluster(state.runner, state.clusterName);
+      return;
+    }
+    if (state.kube) await removeOwnedNamespace(state.kube, state.runId, state.namespace);
+  })();
+  return state.removed;
+}
+
+/** The scenario's zones must be zones of the kind config: checked before anything is created (exit 2). */
+async function checkConfigZones(configPath: string, zones: readonly string[]): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(configPath, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read kind config ${configPath}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const config = loadYaml<{ nodes?: Array<{ role?: string; labels?: Record<string, string> }> }>(text);
+  const available = new Set((config.nodes ?? []).filter((n) => n.role === 'worker').map((n) => n.labels?.[ZONE_LABEL]).filter((z): z is string => !!z));
+  const missing = zones.filter((z) => !available.has(z));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `kind config ${configPath} has no worker in zone(s) ${missing.join(', ')} (its zones: ${[...available].join(', ') || 'none'}): label workers with ${ZONE_LABEL}`,
+    );
+  }
+}
+
+/** A reused kind cluster may come from another config: its nodes must cover the zones. */
+async function checkNodeZones(kube: KubeRest, zones: readonly string[], clusterName: string): Promise<void> {
+  const nodes = await kube.list<KubeObject>(RESOURCES.node);
+  const available = new Set(nodes.items.map((n) => n.metadata.labels?.[ZONE_LABEL]).filter((z): z is string => !!z));
+  const missing = zones.filter((z) => !available.has(z));
+  if (missing.length > 0) {
+    throw new UsageError(`kind cluster ${clusterName} has no node in zone(s) ${missing.join(', ')} (its zones: ${[...available].join(', ') || 'none'})`);
+  }
+}

@@ -1,0 +1,169 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { InfrastructureError, UsageError } from '../../errors.ts';
+import type { FaultKind } from '../../history/events.ts';
+import type { Progress } from '../../progress/progress.ts';
+import type { TeardownStack } from '../../runner/teardown-stack.ts';
+import type { ClusterSpec } from '../../scenario/types.ts';
+import type { Capability } from '../target.ts';
+import { KUBERNETES_CAPABILITIES, NON_DESTRUCTIVE_CAPABILITIES } from '../kube/capabilities.ts';
+import { BARMAN_CLOUD_GROUP, CNPG_GROUP } from '../kube/cnpg.ts';
+import { drillNames } from '../kube/drill-names.ts';
+import { DEFAULT_STORE, KUBE_CLUSTER_DEFAULTS, validateClusterOptions, type KubeClusterOptions } from '../kube/drill-options.ts';
+import { KubeRest } from '../kube/kube-rest.ts';
+import { provisionKubeDrill, type KubeDrillTimeouts, type KubeTarget } from '../kube/kube-target.ts';
+import { RESOURCES } from '../kube/resources.ts';
+import { removeRunFromNamespace } from '../kube/run-removal.ts';
+
+export interface KubernetesOptions {
+  /** kube context (default: the kubeconfig's current context). */
+  context?: string;
+  /** kubeconfig file (default: $KUBECONFIG, then ~/.kube/config). */
+  kubeconfig?: string;
+  /** An existing namespace; pgdrill creates its objects there, each labelled with the run id. */
+  namespace: string;
+  /**
+   * Namespaces where faults may run (the command line's --allow-destructive).
+   * Faults in any other namespace are refused: a guard against drilling
+   * production by mistake. Backups and restores are always allowed.
+   */
+  allowDestructive: readonly string[];
+}
+
+export interface KubernetesDrillOptions extends KubeClusterOptions {
+  kubernetes: KubernetesOptions;
+}
+
+/** Options for a run from the scenario's cluster spec and the target's settings. */
+export function kubernetesOptionsFromScenario(args: {
+  runId: string;
+  cluster: ClusterSpec;
+  kubernetes: KubernetesOptions;
+  overrides?: Partial<Omit<KubeClusterOptions, 'runId' | 'zones' | 'synchronous'>>;
+}): KubernetesDrillOptions {
+  return {
+    ...KUBE_CLUSTER_DEFAULTS,
+    // On a shared cluster the store is not pinned to the control plane, which usually takes no pods.
+    store: { ...DEFAULT_STORE, placement: 'any' },
+    ...args.overrides,
+    runId: args.runId,
+    zones: args.cluster.zones,
+    synchronous: args.cluster.synchronous,
+    kubernetes: args.kubernetes,
+  };
+}
+
+/** True when faults may run in this namespace. */
+export function destructiveAllowed(namespace: string, allowDestructive: readonly string[]): boolean {
+  return allowDestructive.includes(namespace);
+}
+
+/** What the target can do in this namespace: no fault at all unless the namespace is allowed. */
+export function kubernetesCapabilities(options: Pick<KubernetesOptions, 'namespace' | 'allowDestructive'>): ReadonlySet<Capability> {
+  if (destructiveAllowed(options.namespace, options.allowDestructive)) return KUBERNETES_CAPABILITIES;
+  return new Set([...KUBERNETES_CAPABILITIES].filter((c) => NON_DESTRUCTIVE_CAPABILITIES.has(c)));
+}
+
+/**
+ * Refuses, before anything starts (exit 2), a scenario whose faults would
+ * run in a namespace the command line did not allow.
+ */
+export function assertFaultsAllowed(options: Pick<KubernetesOptions, 'namespace' | 'allowDestructive'>, faultKinds: readonly FaultKind[]): void {
+  if (faultKinds.length === 0 || destructiveAllowed(options.namespace, options.allowDestructive)) return;
+  const kinds = [...new Set(faultKinds)].join(', ');
+  throw new UsageError(
+    `refusing to run ${kinds} in namespace ${options.namespace}: faults on an existing cluster need --allow-destructive ${options.namespace}`,
+    { namespace: options.namespace, faults: kinds },
+  );
+}
+
+export interface StartKubernetesTargetArgs {
+  options: KubernetesDrillOptions;
+  progress: Progress;
+  /** The run's teardown stack: removal of the run is registered on it before anything is created. */
+  teardowns: TeardownStack;
+  signal?: AbortSignal;
+  /** A ready KubeConfig (tests point it at the fake API); default: loaded from options.kubernetes. */
+  config?: KubeConfig;
+  timeouts?: Partial<KubeDrillTimeouts>;
+}
+
+/**
+ * The kubernetes target: an existing cluster where CloudNativePG (and, for
+ * the plugin method, plugin-barman-cloud) already run. pgdrill installs
+ * nothing cluster-wide: it creates its Cluster, object store and Backups in
+ * the given namespace, each labelled pgdrill.run=<id>, and teardown deletes
+ * exactly those. Faults run only in a namespace the command line allowed.
+ */
+export async function startKubernetesTarget(args: StartKubernetesTargetArgs): Promise<KubeTarget> {
+  const options = validateClusterOptions(args.options) as KubernetesDrillOptions;
+  const k = options.kubernetes;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(k.namespace)) throw new UsageError(`namespace "${k.namespace}" is not a valid namespace name`);
+  const config = args.config ?? loadKubeConfig(k);
+  const kube = new KubeRest(config);
+  const names = drillNames({
+    runId: options.runId,
+    namespace: k.namespace,
+    ownNamespace: false,
+    ...(options.store.kind === 'existing' ? { destinationPath: options.store.destinationPath } : {}),
+  });
+  const allowed = destructiveAllowed(k.namespace, k.allowDestructive);
+  const guard = (action: string): void => {
+    if (!allowed) throw new UsageError(`refusing ${action} in namespace ${k.namespace}: it is not named by --allow-destructive`);
+  };
+  let target: KubeTarget | undefined;
+  let removed: Promise<void> | undefined;
+  const removeRun = (): Promise<void> =>
+    (removed ??= (async () => {
+      await target?.closeEndpoints();
+      await removeRunFromNamespace(kube, options.runId, k.namespace);
+    })());
+  args.teardowns.defer(`remove run ${options.runId} from namespace ${k.namespace}`, removeRun);
+
+  await checkOperator(kube, options);
+  target = await provisionKubeDrill({
+    targetKind: 'kubernetes',
+    kube,
+    names,
+    options,
+    createNamespace: false,
+    nodes: null,
+    guard,
+    capabilities: kubernetesCapabilities(k),
+    progress: args.progress,
+    ...(args.signal ? { signal: args.signal } : {}),
+    removeRun,
+    versions: { kubeContext: config.getCurrentContext(), namespace: k.namespace },
+    ...(args.timeouts ? { timeouts: args.timeouts } : {}),
+  });
+  return target;
+}
+
+function loadKubeConfig(options: KubernetesOptions): KubeConfig {
+  const config = new KubeConfig();
+  try {
+    if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+    else config.loadFromDefault();
+  } catch (error) {
+    throw new UsageError(`cannot load the kubeconfig: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (options.context) {
+    if (!config.getContexts().some((c) => c.name === options.context)) {
+      throw new UsageError(`no context named ${options.context} in the kubeconfig (contexts: ${config.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    }
+    config.setCurrentContext(options.context);
+  }
+  if (!config.getCurrentCluster()) throw new UsageError('the kubeconfig has no current context: pass --context');
+  return config;
+}
+
+/** CloudNativePG (and the plugin's CRD for the plugin method) must already be there: pgdrill installs nothing cluster-wide here. */
+async function checkOperator(kube: KubeRest, options: KubeClusterOptions): Promise<void> {
+  const needed = [`clusters.${CNPG_GROUP}`, `backups.${CNPG_GROUP}`, ...(options.backupMethod === 'plugin' ? [`objectstores.${BARMAN_CLOUD_GROUP}`] : [])];
+  for (const crd of needed) {
+    if (!(await kube.find(RESOURCES.crd, crd))) {
+      throw new InfrastructureError(
+        `CRD ${crd} is missing on this cluster: install CloudNativePG${options.backupMethod === 'plugin' ? ' and plugin-barman-cloud' : ''} first (the kubernetes target installs nothing cluster-wide)`,
+      );
+    }
+  }
+}
