@@ -37,7 +37,7 @@ function problem(mutate: (s: Record<string, unknown>) => void): ScenarioError {
 describe('validateScenario', () => {
   it('applies defaults and resolves steps', () => {
     const s = validateScenario(valid(), FILE);
-    expect(s.cluster).toEqual({ zones: ['a', 'b', 'c'], synchronous: 'on' });
+    expect(s.cluster).toEqual({ zones: ['a', 'b', 'c'], synchronous: 'on', dcs: 'per-zone', failsafe: false, etcdApi: 'v2' });
     expect(s.steps).toEqual([
       { kind: 'wait', ms: 10_000, text: '10s' },
       { kind: 'inject', fault: 'primary-kill', id: 'f1', target: 'primary' },
@@ -62,7 +62,20 @@ describe('validateScenario', () => {
   it('rejects an unknown fault kind, naming the step and the known kinds', () => {
     const e = problem((s) => (s.steps = [wait('1s'), { inject: 'zone-los' }]));
     expect(e.path).toBe('steps[1].inject');
-    expect(e.message).toBe(`${FILE}: steps[1].inject: unknown fault kind "zone-los"; expected one of primary-kill, postgres-kill, switchover`);
+    expect(e.message).toBe(
+      `${FILE}: steps[1].inject: unknown fault kind "zone-los" (did you mean zone-loss?); expected one of primary-kill, postgres-kill, switchover, zone-loss, partition, freeze, stalled-archive, dcs-loss, replica-kill, replica-lag`,
+    );
+  });
+
+  it('rejects a target the fault cannot take, and a zone the cluster does not have', () => {
+    expect(problem((s) => (s.steps = [{ inject: 'zone-loss', target: 'replica' }])).message).toMatch(
+      /steps\[0\]\.target: unknown target for zone-loss "replica"; expected one of primary-zone, replica-zones/,
+    );
+    expect(problem((s) => (s.steps = [{ inject: 'zone-loss', target: 'zone:x' }])).message).toMatch(/zone "x" is not one of the cluster's zones \(a, b, c\)/);
+  });
+
+  it('rejects a restore to a mark that was never set', () => {
+    expect(problem((s) => (s.steps = [{ mark: 'T1' }, { restore: 'T2' }])).message).toMatch(/steps\[1\]\.restore: no earlier mark is named "T2"/);
   });
 
   it('rejects a negative duration at its field path', () => {
