@@ -1,0 +1,306 @@
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { InfrastructureError, UsageError } from '../../errors.ts';
+import { silentProgress } from '../../progress/progress.ts';
+import { TeardownStack } from '../../runner/teardown-stack.ts';
+import { LocalPostgres } from '../../workload/testing/local-postgres.ts';
+import { FakeCommandRunner } from '../../../test/fixtures/kube/fake-command-runner.ts';
+import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
+import { seedClusterBasics, simulateCluster, type ClusterCredentials } from '../../../test/fixtures/kube/simulated-cluster.ts';
+import type { KubeTarget } from '../kube/kube-target.ts';
+import { manifestProblems } from '../kube/manifest-validation.ts';
+import type { KubeObject } from '../kube/resources.ts';
+import { kindOptionsFromScenario, startKindTarget, type KindDrillOptions } from './kind-target.ts';
+
+const manifest = (file: string): string => fileURLToPath(new URL(`../../../test/fixtures/kube/manifests/${file}`, import.meta.url));
+const MANIFESTS = {
+  cnpg: manifest('cnpg-1.30.0.yaml'),
+  certManager: manifest('cert-manager.yaml'),
+  barmanCloudPlugin: manifest('plugin-barman-cloud-0.14.0.yaml'),
+};
+
+/** A primary with two streaming replicas and a standalone "restored" server: what the fake port-forwards reach. */
+let primary: LocalPostgres;
+let replicas: LocalPostgres[];
+let restored: LocalPostgres;
+let s3: http.Server;
+let s3Port: number;
+const s3Requests: Array<{ url: string; authorization: string }> = [];
+
+beforeAll(async () => {
+  primary = await LocalPostgres.start({ instanceName: 'pg-1', settings: { archive_mode: 'on', archive_command: "'true'" } });
+  await primary.adminQuery('CREATE DATABASE app OWNER pgdrill_app', 'postgres');
+  // What the Cluster's postInitApplicationSQL grants the app owner.
+  await primary.adminQuery('GRANT EXECUTE ON FUNCTION pg_switch_wal() TO pgdrill_app', 'app');
+  replicas = [await primary.startReplica('pg-2'), await primary.startReplica('pg-3')];
+  // Quorum commit as CloudNativePG configures it for synchronous "any 1", once the standbys stream.
+  await primary.setSetting('synchronous_standby_names', `'ANY 1 ("pg-2", "pg-3")'`);
+  restored = await LocalPostgres.start({ instanceName: 'pg-r1-1' });
+  await restored.adminQuery('CREATE DATABASE app OWNER pgdrill_app', 'postgres');
+  s3 = http.createServer((req, res) => {
+    s3Requests.push({ url: req.url ?? '', authorization: String(req.headers.authorization ?? '') });
+    res.writeHead(200, { 'Content-Type': 'application/xml' });
+    res.end(
+      `<ListBucketResult><IsTruncated>false</IsTruncated>${[
+        'pg/wals/0000000100000000/000000010000000000000001.gz',
+        'pg/wals/0000000100000000/000000010000000000000002.gz',
+        'pg/wals/0000000100000000/000000010000000000000002.00000028.backup.gz',
+        'pg/base/20260301T100000/data.tar.gz',
+      ]
+        .map((k) => `<Contents><Key>${k}</Key></Contents>`)
+        .join('')}</ListBucketResult>`,
+    );
+  });
+  s3Port = await new Promise((resolve) => s3.listen(0, '127.0.0.1', () => resolve((s3.address() as net.AddressInfo).port)));
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of replicas ?? []) await r.destroy();
+  await primary?.destroy();
+  await restored?.destroy();
+  await new Promise((r) => s3?.close(r));
+});
+
+let fake: FakeKubeApi;
+let runner: FakeCommandRunner;
+let teardowns: TeardownStack;
+let target: KubeTarget | undefined;
+
+const credentials = (server: LocalPostgres): ClusterCredentials => ({
+  app: { user: server.connection.user, password: server.connection.password },
+  superuser: { user: server.admin.user, password: server.admin.password },
+});
+
+beforeEach(async () => {
+  fake = await FakeKubeApi.start();
+  seedClusterBasics(fake);
+  simulateCluster(fake, { credentials: (cluster) => credentials(cluster === 'pg' ? primary : restored) });
+  fake.portForwardHandler = ({ pod, port }) => {
+    const servers: Record<string, LocalPostgres | undefined> = { 'pg-1': primary, 'pg-2': replicas[0], 'pg-3': replicas[1], 'pg-r1-1': restored };
+    if (port === 5432 && servers[pod]) return { port: servers[pod]!.port };
+    if (port === 9000 && pod.startsWith('pg-s3-')) return { port: s3Port };
+    return 'refuse';
+  };
+  runner = new FakeCommandRunner()
+    .withTools()
+    .on('kind', /^get clusters$/, { stdout: '' })
+    .on('kind', /^create cluster /, {})
+    .on('kind', /^get kubeconfig --name pgdrill$/, () => ({ stdout: fake.kubeConfigText() }))
+    .on('kind', /^delete cluster --name pgdrill$/, {});
+  teardowns = new TeardownStack();
+  target = undefined;
+});
+
+afterEach(async () => {
+  await target?.closeEndpoints();
+  await fake.close();
+});
+
+const options = (overrides: Partial<KindDrillOptions> = {}): KindDrillOptions => {
+  const base = kindOptionsFromScenario({ runId: 'run-1', cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', dcs: 'per-zone', failsafe: false, etcdApi: 'v3' }, kind: { manifests: MANIFESTS } });
+  return { ...base, ...overrides };
+};
+
+const start = async (o: KindDrillOptions = options()): Promise<KubeTarget> => {
+  target = await startKindTarget({ options: o, progress: silentProgress(), teardowns, runner: runner.run, timeouts: { store: 5_000, cluster: 5_000, backup: 5_000, restore: 5_000 } });
+  return target;
+};
+
+const query = async (connection: pg.ClientConfig, sql: string): Promise<pg.QueryResultRow[]> => {
+  const client = new pg.Client({ ...connection, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+describe('startKindTarget against the fake API and a fake docker/kind', () => {
+  it('creates the kind cluster from kind-config/, registering its removal first', async () => {
+    let registeredBeforeCreate = -1;
+    runner.on('kind', /^create cluster /, () => {
+      registeredBeforeCreate = teardowns.size;
+      return {};
+    });
+    await start();
+    expect(registeredBeforeCreate).toBe(1);
+    const create = runner.calls.find((c) => c.line.startsWith('kind create cluster'))!;
+    expect(create.args).toEqual(['create', 'cluster', '--name', 'pgdrill', '--config', expect.stringMatching(/kind-config\/three-zones\.yaml$/), '--wait', '180s']);
+    expect(runner.lines().slice(0, 3)).toEqual(['docker version --format {{.Server.Version}}', 'kind version', 'kubectl version --client -o json']);
+  });
+
+  it('installs the operator, cert-manager and the plugin, each document dry-run before it is applied', async () => {
+    await start();
+    const applies = fake.calls('PATCH').filter((c) => c.contentType === 'application/apply-patch+yaml');
+    const operator = applies.filter((c) => c.path === '/apis/apps/v1/namespaces/cnpg-system/deployments/cnpg-controller-manager');
+    expect(operator.map((c) => c.query.dryRun ?? 'applied')).toEqual(['All', 'applied']);
+    for (const d of ['cert-manager', 'cert-manager-cainjector', 'cert-manager-webhook']) {
+      expect(applies.some((c) => c.path === `/apis/apps/v1/namespaces/cert-manager/deployments/${d}` && !c.query.dryRun)).toBe(true);
+    }
+    expect(applies.some((c) => c.path === '/apis/apps/v1/namespaces/cnpg-system/deployments/barman-cloud' && !c.query.dryRun)).toBe(true);
+    // Every CRD was waited for until established, with a watch, before the next document.
+    expect(fake.calls('GET', /customresourcedefinitions$/).some((c) => c.query.watch === 'true')).toBe(true);
+  });
+
+  it('creates the drill in a namespace of its own: every object valid, all dry-run before the first is stored', async () => {
+    await start();
+    const drill = fake.calls('PATCH').filter((c) => c.path.includes('/namespaces/pgdrill-run-1/') && c.contentType === 'application/apply-patch+yaml');
+    const firstReal = drill.findIndex((c) => !c.query.dryRun);
+    const dryRunsBefore = drill.slice(0, firstReal).map((c) => c.path.split('/').slice(-2).join('/'));
+    expect(dryRunsBefore).toEqual(['secrets/pg-s3-credentials', 'deployments/pg-s3', 'services/pg-s3', 'objectstores/pg-store', 'clusters/pg']);
+    for (const call of drill) expect(manifestProblems(call.body as KubeObject)).toEqual([]);
+    const cluster = fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg', 'pgdrill-run-1') as unknown as KubeObject & { spec: Record<string, unknown> };
+    expect(cluster.spec).toMatchObject({ instances: 3, postgresql: { synchronous: { method: 'any', number: 1, dataDurability: 'preferred' } } });
+    expect(fake.get('v1', 'Namespace', 'pgdrill-run-1')?.metadata.labels).toMatchObject({ 'pgdrill.run': 'run-1', 'pgdrill.owned-namespace': 'true' });
+    // The first backup: a Backup resource with the plugin method.
+    const backups = fake.list('postgresql.cnpg.io/v1', 'Backup', 'pgdrill-run-1');
+    expect(backups).toHaveLength(1);
+    expect(backups[0]!.spec).toEqual({ cluster: { name: 'pg' }, method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } });
+  });
+
+  it('gives endpoints that reach the instances and the -rw Service, and a topology from the operator and the instances', async () => {
+    const t = await start();
+    expect(t.instances.map((i) => [i.name, i.zone])).toEqual([
+      ['pg-1', 'a'],
+      ['pg-2', 'b'],
+      ['pg-3', 'c'],
+    ]);
+    // Each instance reports its own name (set by pgdrill with ALTER SYSTEM), through its own port-forward.
+    for (const i of t.instances) expect((await query(i.connection, "SELECT current_setting('pgdrill.instance') AS n"))[0]?.n).toBe(i.name);
+    // The client endpoint follows the -rw Service's ready endpoint: the primary.
+    expect((await query(t.client, 'SELECT pg_is_in_recovery() AS r'))[0]?.r).toBe(false);
+    const topology = await t.topology();
+    expect(topology.primary).toBe('pg-1');
+    expect(topology.instances.map((i) => [i.name, i.role, i.state, i.timeline])).toEqual([
+      ['pg-1', 'primary', 'running', 1],
+      ['pg-2', 'sync-replica', 'streaming', 1],
+      ['pg-3', 'sync-replica', 'streaming', 1],
+    ]);
+    expect(topology.instances[1]!.lagBytes).toEqual(expect.any(Number));
+  });
+
+  it('takes backups, lists them, reads the archive from the store and restores into a new Cluster', async () => {
+    const t = await start();
+    const backup = await t.backups!.backup('full');
+    expect(backup).toMatchObject({ type: 'full', walStart: '000000010000000000000002', walStop: '000000010000000000000003' });
+    expect((await t.backups!.listBackups()).map((b) => b.id)).toContain(backup.id);
+    expect(await t.archivedWal!()).toEqual(['000000010000000000000001', '000000010000000000000002', '000000010000000000000002.00000028.backup']);
+    expect(s3Requests.at(-1)?.url).toBe('/pgdrill?list-type=2&prefix=');
+    expect(s3Requests.at(-1)?.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=pgdrill[0-9a-f]{12}\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+
+    const restore = await t.backups!.restore({ target: { kind: 'time', time: '2026-03-01T10:30:00.000Z' }, shape: 'single', name: 'r1' });
+    const cluster = fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg-r1', 'pgdrill-run-1') as unknown as KubeObject & { spec: Record<string, unknown> };
+    expect(manifestProblems(cluster)).toEqual([]);
+    expect(cluster.spec).toMatchObject({
+      instances: 1,
+      bootstrap: { recovery: { source: 'origin', recoveryTarget: { targetTime: '2026-03-01 10:30:00.000+00' } } },
+      externalClusters: [{ name: 'origin', plugin: { name: 'barman-cloud.cloudnative-pg.io', parameters: { barmanObjectName: 'pg-store', serverName: 'pg' } } }],
+    });
+    expect(restore.name).toBe('pg-r1');
+    expect(restore.reached.timeline).toBe(1);
+    expect((await query(restore.primary, "SELECT current_setting('pgdrill.instance') AS n"))[0]?.n).toBe('pg-r1-1');
+    await restore.teardown();
+    expect(fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg-r1', 'pgdrill-run-1')).toBeUndefined();
+  });
+
+  it('switches over through the operator and reports the new primary', async () => {
+    const t = await start();
+    await t.faults.switchover('pg-1', 'pg-2');
+    const status = fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg', 'pgdrill-run-1')?.status as { currentPrimary: string };
+    expect(status.currentPrimary).toBe('pg-2');
+  });
+
+  it('reports versions and every secret of the run', async () => {
+    const t = await start();
+    const versions = await t.versions();
+    expect(versions).toMatchObject({
+      kind: '0.27.0',
+      docker: '27.3.1',
+      kubernetes: 'v1.33.1',
+      cloudnativePg: 'ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0',
+      barmanCloudPlugin: 'ghcr.io/cloudnative-pg/plugin-barman-cloud:v0.14.0',
+      postgresImage: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
+      backupMethod: 'plugin',
+      objectStoreImage: 'docker.io/rustfs/rustfs:1.0.0-rc.5-glibc',
+    });
+    expect(versions.postgres).toMatch(/^PostgreSQL 15/);
+    const secrets = t.secrets();
+    expect(secrets).toContain(primary.connection.password);
+    expect(secrets).toContain(primary.admin.password);
+    const storeSecret = fake.get('v1', 'Secret', 'pg-s3-credentials', 'pgdrill-run-1')?.data as Record<string, string>;
+    expect(secrets).toContain(Buffer.from(storeSecret.ACCESS_SECRET_KEY!, 'base64').toString());
+  });
+
+  it('deletes the kind cluster it created at teardown, and closes its endpoints', async () => {
+    const t = await start();
+    const port = t.client.port;
+    await teardowns.runAll();
+    expect(runner.lines('kind').at(-1)).toBe('kind delete cluster --name pgdrill');
+    await expect(query({ ...t.client, port }, 'SELECT 1')).rejects.toThrow();
+    // The target's own teardown after the stack's: nothing more happens.
+    await t.teardown();
+    expect(runner.lines('kind').filter((l) => l.startsWith('kind delete'))).toHaveLength(1);
+  });
+
+  it('reuses an existing kind cluster by name and removes only the run namespace', async () => {
+    runner.on('kind', /^get clusters$/, { stdout: 'other\npgdrill\n' });
+    await start();
+    expect(runner.lines('kind').some((l) => l.startsWith('kind create'))).toBe(false);
+    await teardowns.runAll();
+    expect(runner.lines('kind').some((l) => l.startsWith('kind delete'))).toBe(false);
+    expect(fake.calls('DELETE').map((c) => c.path)).toEqual(['/api/v1/namespaces/pgdrill-run-1']);
+  });
+
+  it('loads images into the nodes for air-gapped runs and reports their digests', async () => {
+    runner.on('kind', /^load docker-image /, {}).on('docker', /^image inspect /, { stdout: '["docker.io/rustfs/rustfs@sha256:aaaa"]\n' });
+    const t = await start({ ...options(), kind: { ...options().kind, loadImages: ['docker.io/rustfs/rustfs:1.0.0-rc.5-glibc'] } });
+    expect(runner.lines('kind')).toContain('kind load docker-image docker.io/rustfs/rustfs:1.0.0-rc.5-glibc --name pgdrill');
+    expect((await t.versions())['image docker.io/rustfs/rustfs:1.0.0-rc.5-glibc']).toBe('docker.io/rustfs/rustfs@sha256:aaaa');
+  });
+
+  it('uses the in-tree barmanObjectStore when asked, without cert-manager or the plugin', async () => {
+    await start({ ...options(), backupMethod: 'barmanObjectStore' });
+    expect(fake.calls('PATCH').some((c) => c.path.includes('/cert-manager/'))).toBe(false);
+    expect(fake.calls('PATCH', /objectstores/)).toHaveLength(0);
+    const cluster = fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg', 'pgdrill-run-1') as unknown as KubeObject & { spec: { backup?: unknown; plugins?: unknown } };
+    expect(cluster.spec.plugins).toBeUndefined();
+    expect(cluster.spec.backup).toMatchObject({ barmanObjectStore: { destinationPath: 's3://pgdrill/', endpointURL: 'http://pg-s3.pgdrill-run-1.svc:9000' } });
+    expect(fake.list('postgresql.cnpg.io/v1', 'Backup', 'pgdrill-run-1')[0]?.spec).toEqual({ cluster: { name: 'pg' }, method: 'barmanObjectStore' });
+  });
+});
+
+describe('refusals before anything starts', () => {
+  it('a scenario zone missing from the kind config: exit 2, no command run', async () => {
+    const error = await startKindTarget({
+      options: kindOptionsFromScenario({ runId: 'run-1', cluster: { zones: ['a', 'd'], synchronous: 'off', dcs: 'per-zone', failsafe: false, etcdApi: 'v3' } }),
+      progress: silentProgress(),
+      teardowns,
+      runner: runner.run,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/has no worker in zone\(s\) d \(its zones: a, b, c\)/);
+    expect(runner.calls).toHaveLength(0);
+  });
+
+  it('kind missing: exit 3 naming what to install, nothing registered or created', async () => {
+    const noKind = new FakeCommandRunner()
+      .on('docker', /^version/, { stdout: '27.3.1\n' })
+      .on('kubectl', /^version/, { stdout: '{"clientVersion":{"gitVersion":"v1.32.4"}}' });
+    const error = await startKindTarget({ options: options(), progress: silentProgress(), teardowns, runner: noKind.run }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as InfrastructureError).exitCode).toBe(3);
+    expect((error as Error).message).toMatch(/kind is not installed: install kind v0\.24\.0 or newer/);
+    expect(teardowns.size).toBe(0);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('an existing kind cluster when reuse is refused: exit 2', async () => {
+    runner.on('kind', /^get clusters$/, { stdout: 'pgdrill\n' });
+    const error = await start({ ...options(), kind: { ...options().kind, reuseCluster: false } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+  });
+});
