@@ -56,7 +56,8 @@ export function topologyFromCnpg(inputs: TopologyInputs): Topology {
         : standby && (standby.syncState === 'sync' || standby.syncState === 'quorum')
           ? 'sync-replica'
           : 'replica';
-    return { name, zone, role, state, timeline: answered ? sample.timeline : null, lagBytes: standby?.lagBytes ?? null };
+    // A standby that does not answer may linger in pg_stat_replication until its walsender times out: no lag for it.
+    return { name, zone, role, state, timeline: answered ? sample.timeline : null, lagBytes: answered ? (standby?.lagBytes ?? null) : null };
   });
   return { instances, primary };
 }

@@ -52,30 +52,58 @@ export function walNames(keys: readonly string[], prefix: string, serverName: st
     .sort();
 }
 
-async function signedGet(location: S3Location, path: string, query: Record<string, string>, timeoutMs: number): Promise<string> {
-  const url = new URL(location.endpoint);
-  const now = new Date();
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
-  const region = location.region ?? 'us-east-1';
+export interface SigningInput {
+  method: string;
+  host: string;
+  path: string;
+  query: Record<string, string>;
+  /** YYYYMMDDTHHMMSSZ */
+  amzDate: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** AWS Signature Version 4 of a request without a body: the Authorization header and the headers it signs. */
+export function signRequest(input: SigningInput): { authorization: string; headers: Record<string, string>; canonicalQuery: string } {
+  const day = input.amzDate.slice(0, 8);
   const payloadHash = sha256Hex('');
-  const canonicalQuery = Object.keys(query)
+  const canonicalQuery = Object.keys(input.query)
     .sort()
-    .map((k) => `${rfc3986(k)}=${rfc3986(query[k]!)}`)
+    .map((k) => `${rfc3986(k)}=${rfc3986(input.query[k]!)}`)
     .join('&');
-  const headers: Record<string, string> = { host: url.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
+  const headers: Record<string, string> = { host: input.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': input.amzDate };
   const signedHeaders = Object.keys(headers).sort().join(';');
   const canonicalHeaders = Object.keys(headers)
     .sort()
     .map((k) => `${k}:${headers[k]}\n`)
     .join('');
-  const canonicalRequest = ['GET', path.split('/').map(rfc3986).join('/'), canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].join('\n');
-  const scope = `${day}/${region}/s3/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  let key: Buffer = hmac(`AWS4${location.secretAccessKey}`, day);
-  for (const part of [region, 's3', 'aws4_request']) key = hmac(key, part);
+  const canonicalRequest = [input.method, input.path.split('/').map(rfc3986).join('/'), canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const scope = `${day}/${input.region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', input.amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
+  let key: Buffer = hmac(`AWS4${input.secretAccessKey}`, day);
+  for (const part of [input.region, 's3', 'aws4_request']) key = hmac(key, part);
   const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-  const authorization = `AWS4-HMAC-SHA256 Credential=${location.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return {
+    authorization: `AWS4-HMAC-SHA256 Credential=${input.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    headers,
+    canonicalQuery,
+  };
+}
+
+async function signedGet(location: S3Location, path: string, query: Record<string, string>, timeoutMs: number): Promise<string> {
+  const url = new URL(location.endpoint);
+  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const { authorization, headers, canonicalQuery } = signRequest({
+    method: 'GET',
+    host: url.host,
+    path,
+    query,
+    amzDate,
+    region: location.region ?? 'us-east-1',
+    accessKeyId: location.accessKeyId,
+    secretAccessKey: location.secretAccessKey,
+  });
   const target = new URL(`${url.origin}${path}?${canonicalQuery}`);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {

@@ -1,0 +1,172 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { InfrastructureError, UsageError } from '../../errors.ts';
+import { silentProgress } from '../../progress/progress.ts';
+import { TeardownStack } from '../../runner/teardown-stack.ts';
+import { LocalPostgres } from '../../workload/testing/local-postgres.ts';
+import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
+import { installCnpgKinds, seedClusterBasics, simulateCluster } from '../../../test/fixtures/kube/simulated-cluster.ts';
+import { KUBERNETES_CAPABILITIES } from '../kube/capabilities.ts';
+import type { KubeTarget } from '../kube/kube-target.ts';
+import { manifestProblems } from '../kube/manifest-validation.ts';
+import type { KubeObject } from '../kube/resources.ts';
+import { assertFaultsAllowed, kubernetesCapabilities, kubernetesOptionsFromScenario, startKubernetesTarget, type KubernetesDrillOptions } from './kubernetes-target.ts';
+
+let server: LocalPostgres;
+
+beforeAll(async () => {
+  server = await LocalPostgres.start({ instanceName: 'unnamed' });
+  await server.adminQuery('CREATE DATABASE app OWNER pgdrill_app', 'postgres');
+}, 60_000);
+
+afterAll(async () => {
+  await server?.destroy();
+});
+
+let fake: FakeKubeApi;
+let teardowns: TeardownStack;
+let target: KubeTarget | undefined;
+
+beforeEach(async () => {
+  fake = await FakeKubeApi.start();
+  seedClusterBasics(fake);
+  installCnpgKinds(fake);
+  fake.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'staging' } });
+  simulateCluster(fake, {
+    credentials: () => ({ app: { user: server.connection.user, password: server.connection.password }, superuser: { user: server.admin.user, password: server.admin.password } }),
+  });
+  fake.portForwardHandler = ({ port }) => (port === 5432 ? { port: server.port } : 'refuse');
+  teardowns = new TeardownStack();
+  target = undefined;
+  fake.requests.length = 0;
+});
+
+afterEach(async () => {
+  await target?.closeEndpoints();
+  await fake.close();
+});
+
+const options = (allowDestructive: string[] = [], overrides: Partial<KubernetesDrillOptions> = {}): KubernetesDrillOptions => ({
+  ...kubernetesOptionsFromScenario({
+    runId: 'run-1',
+    cluster: { zones: ['a', 'b', 'c'], synchronous: 'strict', dcs: 'per-zone', failsafe: false, etcdApi: 'v3' },
+    kubernetes: { namespace: 'staging', allowDestructive },
+  }),
+  firstBackup: false,
+  ...overrides,
+});
+
+const start = async (o: KubernetesDrillOptions = options()): Promise<KubeTarget> => {
+  target = await startKubernetesTarget({ options: o, progress: silentProgress(), teardowns, config: fake.kubeConfig(), timeouts: { store: 5_000, cluster: 5_000, backup: 5_000 } });
+  return target;
+};
+
+describe('startKubernetesTarget on an existing cluster (fake API)', () => {
+  it('creates only labelled objects in the given namespace, and installs nothing cluster-wide', async () => {
+    const t = await start();
+    const writes = fake.requests.filter((r) => r.method !== 'GET' && r.method !== 'WS');
+    expect(writes.length).toBeGreaterThan(0);
+    for (const w of writes) expect(w.path).toMatch(/\/namespaces\/staging\//);
+    for (const w of writes.filter((r) => r.method === 'PATCH')) {
+      const body = w.body as KubeObject;
+      expect(body.metadata.labels?.['pgdrill.run']).toBe('run-1');
+      expect(manifestProblems(body)).toEqual([]);
+    }
+    const cluster = fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pgdrill-run-1', 'staging') as unknown as KubeObject & { spec: Record<string, unknown> };
+    expect(cluster.spec).toMatchObject({ instances: 3, postgresql: { synchronous: { dataDurability: 'required' } } });
+    // On a shared cluster the store is not pinned to the control plane.
+    expect(JSON.stringify(fake.get('apps/v1', 'Deployment', 'pgdrill-run-1-s3', 'staging'))).not.toContain('node-role.kubernetes.io/control-plane');
+    expect(t.instances.map((i) => i.name)).toEqual(['pgdrill-run-1-1', 'pgdrill-run-1-2', 'pgdrill-run-1-3']);
+    expect((await t.versions()).kubeContext).toBe('fake');
+  });
+
+  it('refuses faults in a namespace not allowed, and keeps backups and restores', async () => {
+    const t = await start(options([]));
+    expect([...t.capabilities].sort()).toEqual(['backup', 'restore']);
+    await expect(t.faults.killInstance('pgdrill-run-1-1')).rejects.toBeInstanceOf(UsageError);
+    expect(fake.calls('DELETE')).toHaveLength(0);
+  });
+
+  it('runs faults in an allowed namespace', async () => {
+    // The kubelet kills the pod's containers: its postmaster goes, a new one starts with the recreated pod.
+    fake.onWrite(async ({ verb, object }) => {
+      if (verb === 'delete' && object.kind === 'Pod') await server.stop('immediate');
+    });
+    const t = await start(options(['staging']));
+    expect(t.capabilities).toBe(KUBERNETES_CAPABILITIES);
+    await t.faults.killInstance('pgdrill-run-1-2');
+    await server.resume();
+    expect(fake.calls('DELETE').map((c) => c.path)).toEqual(['/api/v1/namespaces/staging/pods/pgdrill-run-1-2']);
+  });
+
+  it('teardown deletes exactly what carries the run label', async () => {
+    fake.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-credentials', namespace: 'staging' } });
+    fake.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other-run', namespace: 'staging', labels: { 'pgdrill.run': 'run-2' } } });
+    await start();
+    await teardowns.runAll();
+    const deleted = fake.calls('DELETE').map((c) => c.path.split('/').slice(-2).join('/'));
+    expect(deleted).toEqual(expect.arrayContaining(['clusters/pgdrill-run-1', 'objectstores/pgdrill-run-1-store', 'deployments/pgdrill-run-1-s3', 'services/pgdrill-run-1-s3', 'secrets/pgdrill-run-1-s3-credentials']));
+    expect(deleted).not.toContain('secrets/app-credentials');
+    expect(deleted).not.toContain('secrets/other-run');
+    expect(fake.get('v1', 'Secret', 'app-credentials', 'staging')).toBeDefined();
+    expect(fake.get('v1', 'Secret', 'other-run', 'staging')).toBeDefined();
+    expect(fake.get('v1', 'Namespace', 'staging')).toBeDefined();
+    expect(fake.list('v1', 'Pod', 'staging').filter((p) => p.metadata.labels?.['pgdrill.run'] === 'run-1')).toEqual([]);
+  });
+
+  it('archives into an existing object store under a prefix of the run, without deploying one', async () => {
+    fake.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's3-creds', namespace: 'staging' }, data: { ACCESS_KEY_ID: 'YWs=', ACCESS_SECRET_KEY: 'c2s=' } });
+    const t = await start(options([], { store: { kind: 'existing', destinationPath: 's3://backups/drills', endpointURL: 'https://s3.example.test', credentialsSecret: 's3-creds' } }));
+    expect(fake.get('apps/v1', 'Deployment', 'pgdrill-run-1-s3', 'staging')).toBeUndefined();
+    const store = fake.get('barmancloud.cnpg.io/v1', 'ObjectStore', 'pgdrill-run-1-store', 'staging') as unknown as KubeObject & { spec: { configuration: Record<string, unknown> } };
+    expect(store.spec.configuration).toMatchObject({ destinationPath: 's3://backups/drills/run-1/', endpointURL: 'https://s3.example.test', s3Credentials: { accessKeyId: { name: 's3-creds', key: 'ACCESS_KEY_ID' } } });
+    expect(t.secrets()).toContain('sk');
+  });
+
+  it('refuses a cluster without CloudNativePG, and a namespace that does not exist', async () => {
+    fake.remove('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'objectstores.barmancloud.cnpg.io');
+    await expect(start()).rejects.toThrow(/CRD objectstores\.barmancloud\.cnpg\.io is missing on this cluster: install CloudNativePG and plugin-barman-cloud first/);
+    const missing = options([], { backupMethod: 'barmanObjectStore' });
+    missing.kubernetes = { namespace: 'nope', allowDestructive: [] };
+    const error = await start(missing).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as Error).message).toBe('namespace nope does not exist: create it, or name an existing one');
+  });
+});
+
+describe('the destructive-fault guard, before anything starts', () => {
+  it('exits 2 for a scenario with faults in a namespace not allowed', () => {
+    let error: unknown;
+    try {
+      assertFaultsAllowed({ namespace: 'prod', allowDestructive: ['staging'] }, ['primary-kill', 'partition']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as Error).message).toBe('refusing to run primary-kill, partition in namespace prod: faults on an existing cluster need --allow-destructive prod');
+    expect(() => assertFaultsAllowed({ namespace: 'prod', allowDestructive: [] }, [])).not.toThrow();
+    expect(() => assertFaultsAllowed({ namespace: 'staging', allowDestructive: ['staging'] }, ['zone-loss'])).not.toThrow();
+  });
+
+  it('capabilities follow the allow-list', () => {
+    expect([...kubernetesCapabilities({ namespace: 'prod', allowDestructive: [] })]).toEqual(['backup', 'restore']);
+    expect(kubernetesCapabilities({ namespace: 'prod', allowDestructive: ['prod'] })).toBe(KUBERNETES_CAPABILITIES);
+  });
+});
+
+describe('kube context selection', () => {
+  it('refuses a context the kubeconfig does not have (exit 2), before any request', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgdrill-kubeconfig-'));
+    const file = join(dir, 'config');
+    await writeFile(file, fake.kubeConfigText());
+    const o = options();
+    o.kubernetes = { ...o.kubernetes, kubeconfig: file, context: 'production' };
+    const error = await startKubernetesTarget({ options: o, progress: silentProgress(), teardowns }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe('no context named production in the kubeconfig (contexts: fake)');
+    expect(fake.requests).toHaveLength(0);
+  });
+});
