@@ -4,6 +4,7 @@
  */
 export {
   startKindTarget,
+  cleanupKindRun,
   kindOptionsFromScenario,
   KIND_DEFAULTS,
   type KindDrillOptions,

@@ -13,7 +13,7 @@ import { seedClusterBasics, simulateCluster, type ClusterCredentials } from '../
 import type { KubeTarget } from '../kube/kube-target.ts';
 import { manifestProblems } from '../kube/manifest-validation.ts';
 import type { KubeObject } from '../kube/resources.ts';
-import { kindOptionsFromScenario, startKindTarget, type KindDrillOptions } from './kind-target.ts';
+import { cleanupKindRun, kindOptionsFromScenario, startKindTarget, type KindDrillOptions } from './kind-target.ts';
 
 const manifest = (file: string): string => fileURLToPath(new URL(`../../../test/fixtures/kube/manifests/${file}`, import.meta.url));
 const MANIFESTS = {
@@ -270,6 +270,18 @@ describe('startKindTarget against the fake API and a fake docker/kind', () => {
     expect(cluster.spec.plugins).toBeUndefined();
     expect(cluster.spec.backup).toMatchObject({ barmanObjectStore: { destinationPath: 's3://pgdrill/', endpointURL: 'http://pg-s3.pgdrill-run-1.svc:9000' } });
     expect(fake.list('postgresql.cnpg.io/v1', 'Backup', 'pgdrill-run-1')[0]?.spec).toEqual({ cluster: { name: 'pg' }, method: 'barmanObjectStore' });
+  });
+});
+
+describe('cleanup of a run left behind', () => {
+  it('deletes the run namespace in the kind cluster, and refuses a namespace pgdrill did not create', async () => {
+    fake.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pgdrill-run-7', labels: { 'pgdrill.run': 'run-7', 'pgdrill.owned-namespace': 'true' } } });
+    fake.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pgdrill-run-8' } });
+    runner.on('kind', /^get clusters$/, { stdout: 'pgdrill\n' });
+    expect(await cleanupKindRun({ runId: 'run-7', runner: runner.run })).toBe(true);
+    expect(fake.get('v1', 'Namespace', 'pgdrill-run-7')).toBeUndefined();
+    await expect(cleanupKindRun({ runId: 'run-8', runner: runner.run })).rejects.toThrow('namespace pgdrill-run-8 was not created by run run-8: left as it is');
+    expect(await cleanupKindRun({ runId: 'run-9', runner: runner.run })).toBe(false);
   });
 });
 

@@ -192,3 +192,17 @@ async function checkNodeZones(kube: KubeRest, zones: readonly string[], clusterN
     throw new UsageError(`kind cluster ${clusterName} has no node in zone(s) ${missing.join(', ')} (its zones: ${[...available].join(', ') || 'none'})`);
   }
 }
+
+/**
+ * Removes a run left behind (--keep, or a pgdrill killed before its
+ * teardown): its namespace in the kind cluster, found by name and checked
+ * by label. The kind cluster itself stays (`kind delete cluster` removes it).
+ */
+export async function cleanupKindRun(args: { runId: string; clusterName?: string; runner?: CommandRunner }): Promise<boolean> {
+  const runner = args.runner ?? hostCommandRunner;
+  const clusterName = args.clusterName ?? DEFAULT_KIND_CLUSTER;
+  if (!(await kindClusterExists(runner, clusterName))) return false;
+  const config = new KubeConfig();
+  config.loadFromString(await kindKubeconfig(runner, clusterName));
+  return removeOwnedNamespace(new KubeRest(config), args.runId, runNamespace(args.runId));
+}

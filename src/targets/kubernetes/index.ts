@@ -4,6 +4,7 @@
  */
 export {
   startKubernetesTarget,
+  cleanupKubernetesRun,
   kubernetesOptionsFromScenario,
   kubernetesCapabilities,
   assertFaultsAllowed,

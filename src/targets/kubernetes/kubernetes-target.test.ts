@@ -12,7 +12,7 @@ import { KUBERNETES_CAPABILITIES } from '../kube/capabilities.ts';
 import type { KubeTarget } from '../kube/kube-target.ts';
 import { manifestProblems } from '../kube/manifest-validation.ts';
 import type { KubeObject } from '../kube/resources.ts';
-import { assertFaultsAllowed, kubernetesCapabilities, kubernetesOptionsFromScenario, startKubernetesTarget, type KubernetesDrillOptions } from './kubernetes-target.ts';
+import { assertFaultsAllowed, cleanupKubernetesRun, kubernetesCapabilities, kubernetesOptionsFromScenario, startKubernetesTarget, type KubernetesDrillOptions } from './kubernetes-target.ts';
 
 let server: LocalPostgres;
 
@@ -133,6 +133,16 @@ describe('startKubernetesTarget on an existing cluster (fake API)', () => {
     const error = await start(missing).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toBe('namespace nope does not exist: create it, or name an existing one');
+  });
+});
+
+describe('cleanup of a run left behind (--keep)', () => {
+  it('removes what carries the run label, nothing else', async () => {
+    fake.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kept', namespace: 'staging', labels: { 'pgdrill.run': 'run-5' } } });
+    fake.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'theirs', namespace: 'staging' } });
+    expect(await cleanupKubernetesRun({ runId: 'run-5', namespace: 'staging', config: fake.kubeConfig() })).toBe(1);
+    expect(fake.get('v1', 'Secret', 'kept', 'staging')).toBeUndefined();
+    expect(fake.get('v1', 'Secret', 'theirs', 'staging')).toBeDefined();
   });
 });
 

@@ -138,6 +138,15 @@ export async function startKubernetesTarget(args: StartKubernetesTargetArgs): Pr
   return target;
 }
 
+/**
+ * Removes a run left behind (--keep, or a pgdrill killed before its
+ * teardown): everything labelled pgdrill.run=<id> in the namespace.
+ */
+export async function cleanupKubernetesRun(args: { runId: string; namespace: string; context?: string; kubeconfig?: string; config?: KubeConfig }): Promise<number> {
+  const config = args.config ?? loadKubeConfig({ namespace: args.namespace, allowDestructive: [], ...(args.context ? { context: args.context } : {}), ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}) });
+  return removeRunFromNamespace(new KubeRest(config), args.runId, args.namespace);
+}
+
 function loadKubeConfig(options: KubernetesOptions): KubeConfig {
   const config = new KubeConfig();
   try {
