@@ -50,10 +50,17 @@ describe('pgdrill CLI: bad input', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('a target this version cannot run: exit 3 naming it, nothing started', async () => {
-    const result = await runCli(['run', 'primary-kill', '--target', 'kind'], env);
+  it('--target kind on a machine without kind: exit 3 saying what to install, nothing started', async () => {
+    const result = await runCli(['run', 'scenarios/primary-kill.ts', '--target', 'kind'], { ...env, PATH: '/usr/bin:/bin' });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/the kind target is not available/);
+    expect(result.stderr).toMatch(/kind is not installed: install kind/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--target kubernetes refuses faults in a namespace not allowed (exit 2) before touching any cluster', async () => {
+    const result = await runCli(['run', 'primary-kill', '--target', 'kubernetes', '--namespace', 'prod'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/refusing to run primary-kill in namespace prod: faults on an existing cluster need --allow-destructive prod/);
   });
 
   it('help exits 0 and lists the commands', async () => {

@@ -45,6 +45,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--keep', 'keep the stack running after the drill (faults are still healed)')
     .option('--port <port>', 'client endpoint port on 127.0.0.1 (default: any free one)')
     .option('--subnet <cidr>', 'the run network, a /24 inside 198.18.0.0/15 (default: first free)')
+    .option('--context <name>', 'kube context (--target kubernetes; default: the current one)')
+    .option('--namespace <name>', 'existing namespace to drill in (--target kubernetes)')
+    .option('--allow-destructive <namespace...>', 'namespaces where faults may run on an existing cluster (--target kubernetes)')
     .action(async (scenario: string, flags: RunFlags) => setExit(await runCommand(scenario, flags)));
   program
     .command('list')

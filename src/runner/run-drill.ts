@@ -19,19 +19,21 @@ import { runReporters, type ReporterOutcome } from '../report/reporter.ts';
 import type { RunResult } from '../report/run-result.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { describeStep } from '../scenario/describe-step.ts';
-import { LOCAL_CAPABILITIES, startLocalTarget } from '../targets/local/local-target.ts';
-import { DEFAULT_PATRONI, type LocalStackOptions } from '../targets/local/stack-options.ts';
+import type { LocalStackOptions } from '../targets/local/stack-options.ts';
 import type { TargetKind } from '../targets/target.ts';
 import { Workload } from '../workload/index.ts';
 import { DrillInconclusive } from './drill-inconclusive.ts';
 import { readFinalRows } from './final-reads.ts';
 import { waitUntilSettled } from './settle.ts';
+import { startTarget, targetCapabilities, type TargetChoice } from './start-target.ts';
 import { runStep, type DrillHooks, type RestoreOutcome, type StepContext } from './steps.ts';
 import { TeardownStack } from './teardown-stack.ts';
 
 export interface DrillOptions {
   loaded: LoadedScenario;
   targetKind: TargetKind;
+  /** The target's own settings (local port and subnet, kubernetes context and namespace). */
+  target?: Omit<TargetChoice, 'kind'>;
   runId: string;
   /** Folder of this run's report files. */
   reportDir: string;
@@ -102,14 +104,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   };
 
   try {
+    const choice: TargetChoice = {
+      kind: options.targetKind,
+      ...options.target,
+      ...(options.stack ? { local: { ...options.target?.local, ...options.stack } } : {}),
+    };
     const faultKinds = scenario.steps.flatMap((s) => (s.kind === 'inject' ? [s.fault] : []));
-    const missing = unsupportedFaults(faultKinds, options.targetKind === 'local' ? LOCAL_CAPABILITIES : new Set());
-    if (options.targetKind !== 'local') throw new FaultUnsupportedError('any', options.targetKind);
+    const missing = unsupportedFaults(faultKinds, targetCapabilities(choice));
     if (missing.length > 0) throw new FaultUnsupportedError(missing.join(', '), options.targetKind);
 
-    const target = await phase('provision', () =>
-      startLocalTarget({ options: stackOptions(options), progress, teardowns: stackTeardowns, signal }),
-    );
+    const target = await phase('provision', () => startTarget(choice, options.runId, scenario.cluster, progress, stackTeardowns, signal));
     environment = { ...environment, ...(await target.versions()) };
 
     await phase('warm-up', async () => {
@@ -217,22 +221,6 @@ async function waitForFirstAck(recorder: HistoryRecorder, timeoutMs: number, sig
     await sleep(100, undefined, { signal });
   }
   throw new DrillInconclusive(`no write was acknowledged within ${timeoutMs / 1000}s of starting the workload`);
-}
-
-function stackOptions(options: DrillOptions): LocalStackOptions {
-  const { cluster } = options.loaded.scenario;
-  return {
-    runId: options.runId,
-    zones: cluster.zones,
-    synchronous: cluster.synchronous,
-    syncStandbys: 1,
-    dcs: cluster.dcs,
-    failsafe: cluster.failsafe,
-    etcdApi: cluster.etcdApi,
-    patroni: cluster.patroni ?? DEFAULT_PATRONI,
-    clientPort: options.stack?.clientPort ?? 0,
-    ...(options.stack?.subnet ? { subnet: options.stack.subnet } : {}),
-  };
 }
 
 function baseEnvironment(): Record<string, string> {

@@ -1,9 +1,11 @@
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InfrastructureError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { verdictExitCode } from '../../checks/verdict.ts';
 import type { DrillOutcome } from '../../runner/run-drill.ts';
 import { runDrill } from '../../runner/run-drill.ts';
+import { assertTargetAllows, type TargetChoice } from '../../runner/start-target.ts';
+import { checkKindPrerequisites } from '../../targets/kind/index.ts';
 import { TeardownStack } from '../../runner/teardown-stack.ts';
 import { listScenarios, loadScenario } from '../../scenario/load.ts';
 import { withInterrupts } from '../interrupts.ts';
@@ -18,6 +20,9 @@ export interface RunFlags {
   keep?: boolean;
   port?: string;
   subnet?: string;
+  context?: string;
+  namespace?: string;
+  allowDestructive?: string[];
 }
 
 const HEADLINE_METRICS = [
@@ -41,9 +46,11 @@ const HEADLINE_METRICS = [
 export async function runCommand(scenarioArg: string, flags: RunFlags): Promise<number> {
   const loaded = await loadScenario(scenarioArg, { scenariosDir: SCENARIOS_DIR });
   const targetKind = parseTarget(flags.target);
-  if (targetKind !== 'local') {
-    throw new InfrastructureError(`the ${targetKind} target is not available in this version of pgdrill: use --target local`);
-  }
+  const target = targetOptions(targetKind, flags);
+  const faultKinds = loaded.scenario.steps.flatMap((s) => (s.kind === 'inject' ? [s.fault] : []));
+  // Before anything starts: faults an existing cluster's namespace does not allow (exit 2), missing kind tools (exit 3).
+  assertTargetAllows({ kind: targetKind, ...target }, faultKinds);
+  if (targetKind === 'kind') await checkKindPrerequisites();
   const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const runId = newRunId();
   const reportDir = join(flags.reportDir ?? 'reports', `${loaded.scenario.name}-${runId}`);
@@ -60,6 +67,7 @@ export async function runCommand(scenarioArg: string, flags: RunFlags): Promise<
       progress,
       signal,
       teardowns,
+      target,
       stack: { ...(port === undefined ? {} : { clientPort: port }), ...(flags.subnet ? { subnet: flags.subnet } : {}) },
     });
     printSummary(drill);
@@ -77,6 +85,21 @@ function printSummary({ result, reportDir, reporters }: DrillOutcome): void {
   const files = reporters.flatMap((r) => ('files' in r ? r.files : []));
   printLine(`  report: ${relative(process.cwd(), join(reportDir, files.find((f) => f.endsWith('.md')) ?? ''))} (also ${files.filter((f) => !f.endsWith('.md')).concat(result.files.history).join(', ')})`);
   for (const r of reporters) if ('error' in r) printLine(`  reporter ${r.reporter} failed: ${r.error}`);
+}
+
+function targetOptions(kind: string, flags: RunFlags): Omit<TargetChoice, 'kind'> {
+  if (kind !== 'kubernetes') {
+    if (flags.namespace || flags.context) throw new UsageError('--context and --namespace go with --target kubernetes');
+    return {};
+  }
+  if (!flags.namespace) throw new UsageError('--target kubernetes needs --namespace (an existing namespace with CloudNativePG available)');
+  return {
+    kubernetes: {
+      namespace: flags.namespace,
+      ...(flags.context ? { context: flags.context } : {}),
+      allowDestructive: flags.allowDestructive ?? [],
+    },
+  };
 }
 
 function parsePort(value: string): number {

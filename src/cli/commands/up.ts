@@ -9,7 +9,7 @@ import { cliProgress, logLine, printLine } from '../output.ts';
 export async function upCommand(flags: StackFlags): Promise<number> {
   const target = parseTarget(flags.target);
   if (target !== 'local') {
-    throw new InfrastructureError(`the ${target} target is not available in this version of pgdrill: use --target local`);
+    throw new InfrastructureError(`pgdrill up brings up the local target only: for ${target}, use pgdrill run --target ${target}`);
   }
   const options = localOptionsFromFlags(flags);
   const progress = cliProgress();
