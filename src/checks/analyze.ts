@@ -50,7 +50,7 @@ export async function analyzeRun(
   const divergence = await checkDivergence(finalReads, options);
   const availability = checkAvailability(history);
   const archive = checkArchive(history, finalReads?.archive ?? null);
-  const restore = checkRestore(finalReads?.restores);
+  const restore = checkRestore(finalReads?.restores, finalReads?.backups);
 
   return {
     metrics: {

@@ -24,6 +24,8 @@ export interface FinalReads {
   archive?: { files: readonly string[] } | { error: string };
   /** Each restore made during the run, compared with the ledger (or why it failed). */
   restores?: ReadonlyArray<RestoreRead | { name: string; error: string }>;
+  /** The backup repository's listing after the drill. */
+  backups?: ReadonlyArray<{ id: string; type: string; startedAt: string; finishedAt: string }>;
 }
 
 /** The primary's rows, or why they are not available. */

@@ -85,6 +85,8 @@ const RESTORE_METRICS: readonly RestoreMetric[] = [
 ];
 
 export interface RestoreEvidence {
+  /** The repository's backups after the drill (label, type, times), when the target has backups. */
+  backups: ReadonlyArray<{ id: string; type: string; startedAt: string; finishedAt: string }>;
   restores: RestoreRead[];
   /** Restores that failed, with why (the target was not reached, the instance never started, ...). */
   failed: Array<{ name: string; error: string }>;
@@ -98,10 +100,11 @@ export interface RestoreEvidence {
  */
 export function checkRestore(
   reads: ReadonlyArray<RestoreRead | { name: string; error: string }> | undefined,
+  backups: RestoreEvidence['backups'] = [],
 ): CheckResult<RestoreMetric, RestoreEvidence> {
   const restores = (reads ?? []).filter((r): r is RestoreRead => !('error' in r));
   const failed = (reads ?? []).filter((r): r is { name: string; error: string } => 'error' in r);
-  const evidence: RestoreEvidence = { restores, failed };
+  const evidence: RestoreEvidence = { backups, restores, failed };
   const unmeasured: Partial<Record<RestoreMetric, string>> = {};
   const reason = failed.length > 0 ? `restore ${failed[0]!.name} failed: ${failed[0]!.error}` : restores.length === 0 ? 'no restore was made' : null;
   if (reason) {

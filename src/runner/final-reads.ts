@@ -40,7 +40,8 @@ export async function readFinalRows(target: StartedTarget, primary: string | nul
       (error: unknown) => ({ error: `listing the repository failed: ${error instanceof Error ? error.message : String(error)}` }),
     );
   }
-  return { primary, instances, ...(archive ? { archive } : {}) };
+  const backups = target.backups ? await target.backups.listBackups().catch(() => undefined) : undefined;
+  return { primary, instances, ...(archive ? { archive } : {}), ...(backups ? { backups } : {}) };
 }
 
 async function waitForReplay(client: pg.Client, lsn: string, name: string): Promise<void> {
