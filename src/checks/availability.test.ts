@@ -10,9 +10,15 @@ describe('checkAvailability', () => {
       .probes('pg-a', 10_000, 19_750, 250, { role: 'primary', syncRepWaiters: 4, acceptsWrites: null })
       .probes('pg-a', 20_000, 29_750, 250, { role: 'primary', syncRepWaiters: 0 });
     const { metrics, evidence } = checkAvailability(h.events());
-    expect(metrics.writes_blocked_on_sync_seconds).toBe(10);
+    expect(metrics.writes_blocked_on_sync_seconds).toBe(9.75); // first to last probe that saw the waiters
     expect(metrics.no_primary_seconds).toBe(0);
     expect(evidence.blockedOnSync[0]).toMatchObject({ instance: 'pg-a', maxWaiters: 4 });
+  });
+
+  it('does not count a commit caught waiting by a single probe (normal synchronous latency) as blocked', () => {
+    const h = new CannedHistory().probes('pg-a', 0, 9_750, 250, { role: 'primary', syncRepWaiters: 0 });
+    for (const t of [1_000, 3_000, 5_000]) h.probe(t + 1, 'pg-a', { role: 'primary', syncRepWaiters: 1 });
+    expect(checkAvailability(h.events()).metrics.writes_blocked_on_sync_seconds).toBe(0);
   });
 
   it('counts the time no instance answered as primary', () => {

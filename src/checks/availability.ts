@@ -52,7 +52,12 @@ export function checkAvailability(history: readonly HistoryEvent[]): CheckResult
   };
 }
 
-/** A probe showing waiters counts until that instance's next probe. */
+/**
+ * A primary is blocked from one probe to the next when both saw sessions
+ * waiting for a synchronous standby: a commit waiting a few milliseconds
+ * (the normal cost of synchronous replication) is caught by one probe now
+ * and then, and must not count as an outage.
+ */
 function blockedIntervals(probes: ReadonlyArray<ProbeEvent & { t: number }>): BlockedInterval[] {
   const byInstance = new Map<string, Array<ProbeEvent & { t: number }>>();
   for (const p of probes) {
@@ -60,16 +65,16 @@ function blockedIntervals(probes: ReadonlyArray<ProbeEvent & { t: number }>): Bl
     list.push(p);
     byInstance.set(p.instance, list);
   }
+  const blocked = (p: ProbeEvent | undefined): boolean => !!p && p.reachable && p.role === 'primary' && (p.syncRepWaiters ?? 0) > 0;
   const intervals: BlockedInterval[] = [];
   for (const [instance, samples] of byInstance) {
     let open: BlockedInterval | null = null;
     samples.forEach((p, i) => {
       const next = samples[i + 1];
-      const blocked = p.reachable && p.role === 'primary' && (p.syncRepWaiters ?? 0) > 0;
-      if (blocked) {
+      if (blocked(p) && blocked(next)) {
         open ??= { instance, fromT: p.t, toT: p.t, maxWaiters: 0 };
-        open.toT = next ? next.t : p.t;
-        open.maxWaiters = Math.max(open.maxWaiters, p.syncRepWaiters ?? 0);
+        open.toT = next!.t;
+        open.maxWaiters = Math.max(open.maxWaiters, p.syncRepWaiters ?? 0, next!.syncRepWaiters ?? 0);
       } else if (open) {
         intervals.push(open);
         open = null;
