@@ -14,7 +14,9 @@ import { ArchiveSampler, InstanceProbe, LagSampler, type Observer } from '../obs
 import type { Progress } from '../progress/progress.ts';
 import { buildRunResult } from '../report/build-run-result.ts';
 import { jsonReporter } from '../report/json.ts';
+import { junitReporter } from '../report/junit.ts';
 import { markdownReporter } from '../report/markdown.ts';
+import { prometheusReporter } from '../report/prometheus.ts';
 import { runReporters, type ReporterOutcome } from '../report/reporter.ts';
 import type { RunResult } from '../report/run-result.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
@@ -208,7 +210,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   });
   record({ type: 'run-end', verdict: result.verdict });
   recorder.close();
-  const reporters = await runReporters([jsonReporter, markdownReporter], result, { reportDir: options.reportDir });
+  const reporters = await runReporters([jsonReporter, markdownReporter, junitReporter, prometheusReporter], result, { reportDir: options.reportDir });
   return { result, reportDir: options.reportDir, reporters };
 }
 
