@@ -13,6 +13,9 @@ export interface WriteBucket {
   /** Outcomes in the bucket, per second (so buckets of any size read the same). */
   perSecond: number;
   count: number;
+  /** Stacked extent in writes/s: ok at the bottom, then failed, then unknown. */
+  y0: number;
+  y1: number;
 }
 
 export interface FaultWindow {
@@ -28,7 +31,11 @@ export interface FaultWindow {
 export interface RoleChange {
   t: number;
   instance: string;
+  /** A promotion (a new primary), or an instance moving to a newer timeline (following one). */
+  kind: 'promotion' | 'timeline';
   label: string;
+  /** Label row, so labels of changes close in time do not print over each other. */
+  row: number;
 }
 
 export interface LagPoint {
@@ -53,6 +60,8 @@ export interface ChartData {
   archive: ArchivePoint[];
 }
 
+/** The plot's width in pixels (chart.ts): to keep labels from overlapping. */
+export const CHART_WIDTH_PX = 880;
 /** At most this many buckets of writes: enough to see an outage of a second in a run of minutes. */
 const MAX_BUCKETS = 240;
 const BUCKET_SIZES = [0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
@@ -80,9 +89,17 @@ export function chartData(history: readonly HistoryEvent[]): ChartData {
   const writes: WriteBucket[] = [...counts].map(([key, count]) => {
     const [index, outcome] = key.split('|') as [string, ChartOutcome];
     const start = round(Number(index) * bucketSeconds);
-    return { start, end: round(start + bucketSeconds), outcome, count, perSecond: round(count / bucketSeconds) };
+    return { start, end: round(start + bucketSeconds), outcome, count, perSecond: round(count / bucketSeconds), y0: 0, y1: 0 };
   });
   writes.sort((a, b) => a.start - b.start || OUTCOMES.indexOf(a.outcome) - OUTCOMES.indexOf(b.outcome));
+  let stackStart = -1;
+  let stackTop = 0;
+  for (const w of writes) {
+    if (w.start !== stackStart) [stackStart, stackTop] = [w.start, 0];
+    w.y0 = round(stackTop);
+    stackTop += w.perSecond;
+    w.y1 = round(stackTop);
+  }
 
   const faults: FaultWindow[] = listFaults(history).map((f) => ({
     fault: f.fault,
@@ -93,7 +110,7 @@ export function chartData(history: readonly HistoryEvent[]): ChartData {
     label: `${f.kind}${f.targets.length > 0 ? ` (${f.targets.join(', ')})` : ''}${f.healT === null ? ', never healed' : ''}`,
   }));
 
-  return { durationSeconds: round(durationSeconds), bucketSeconds, writes, faults, roleChanges: roleChanges(history), lag: lagPoints(history), archive: archivePoints(history) };
+  return { durationSeconds: round(durationSeconds), bucketSeconds, writes, faults, roleChanges: roleChanges(history, durationSeconds), lag: lagPoints(history), archive: archivePoints(history) };
 }
 
 /**
@@ -101,9 +118,9 @@ export function chartData(history: readonly HistoryEvent[]): ChartData {
  * whose timeline goes up (a timeline switch, e.g. a replica following the
  * new primary). The first sighting of each instance is not a change.
  */
-function roleChanges(history: readonly HistoryEvent[]): RoleChange[] {
+function roleChanges(history: readonly HistoryEvent[], span: number): RoleChange[] {
   const seen = new Map<string, { primary: boolean; timeline: number | undefined }>();
-  const changes: RoleChange[] = [];
+  const changes: Omit<RoleChange, 'row'>[] = [];
   for (const e of history) {
     if (e.type !== 'probe' || !e.reachable || e.role === undefined) continue;
     const now = { primary: e.role === 'primary', timeline: e.timeline };
@@ -112,12 +129,20 @@ function roleChanges(history: readonly HistoryEvent[]): RoleChange[] {
     if (!before) continue;
     const t = round(e.t / 1000);
     if (now.primary && !before.primary) {
-      changes.push({ t, instance: e.instance, label: `${e.instance} promoted${now.timeline === undefined ? '' : ` (TL ${now.timeline})`}` });
+      changes.push({ t, instance: e.instance, kind: 'promotion', label: `${e.instance} promoted${now.timeline === undefined ? '' : ` (TL ${now.timeline})`}` });
     } else if (now.timeline !== undefined && before.timeline !== undefined && now.timeline > before.timeline) {
-      changes.push({ t, instance: e.instance, label: `${e.instance} on TL ${now.timeline}` });
+      changes.push({ t, instance: e.instance, kind: 'timeline', label: `${e.instance} → TL ${now.timeline}` });
     }
   }
-  return changes;
+  // A label takes the first row whose previous label is far enough to the left.
+  const rowEnds: number[] = [];
+  return changes.map((c) => {
+    const width = ((c.label.length * 6.5 + 8) / CHART_WIDTH_PX) * span;
+    let row = rowEnds.findIndex((end) => end <= c.t);
+    if (row === -1) row = rowEnds.length;
+    rowEnds[row] = c.t + width;
+    return { ...c, row: row % 4 };
+  });
 }
 
 function lagPoints(history: readonly HistoryEvent[]): LagPoint[] {

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { METRICS, METRIC_NAMES, type MetricName } from '../checks/metric-names.ts';
 import type { EvidenceList } from '../checks/types.ts';
+import { secondsText, valueText } from './format.ts';
 import type { Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
 
@@ -184,18 +185,6 @@ function evidenceSection(r: RunResult): string[] {
     out.push(`⚠️ ${e.writes.protocolViolations.count} write(s) broke invoke → one outcome; the workload's numbers are suspect.`, '');
   }
   return out;
-}
-
-function valueText(metric: MetricName, value: number | null, r: RunResult): string {
-  if (value === null) {
-    const why = r.unmeasured[metric];
-    return why ? `— (not measured: ${why})` : '— (no finite value: never recovered)';
-  }
-  return METRICS[metric].unit === 'seconds' ? `${value} s` : String(value);
-}
-
-function secondsText(value: number | null, whenNull = '—'): string {
-  return value === null ? whenNull || '—' : `${value} s`;
 }
 
 function keys(count: number, items: readonly string[]): string {
