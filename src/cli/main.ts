@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, PgdrillError } from '../errors.ts';
 import { cleanupCommand, downCommand } from './commands/down.ts';
+import { compareCommand, type CompareFlags } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { statusCommand } from './commands/status.ts';
 import { listCommand, runCommand, type RunFlags } from './commands/run.ts';
@@ -38,8 +39,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   );
   program
     .command('run')
-    .description('run a drill: a scenario file, or the name of a shipped scenario (see "pgdrill list")')
-    .argument('<scenario>', 'scenario file (.ts) or name')
+    .description('run drills: scenario files, names of shipped scenarios (see "pgdrill list") or folders; several make a suite')
+    .argument('<scenarios...>', 'scenario files (.ts), names or folders, run in order')
     .addOption(new Option('--target <target>', 'where the stack runs: local, kind, kubernetes').default('local'))
     .option('--report-dir <dir>', 'where reports go (a folder per run inside it)', 'reports')
     .option('--keep', 'keep the stack running after the drill (faults are still healed)')
@@ -48,7 +49,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--context <name>', 'kube context (--target kubernetes; default: the current one)')
     .option('--namespace <name>', 'existing namespace to drill in (--target kubernetes)')
     .option('--allow-destructive <namespace...>', 'namespaces where faults may run on an existing cluster (--target kubernetes)')
-    .action(async (scenario: string, flags: RunFlags) => setExit(await runCommand(scenario, flags)));
+    .option('--pushgateway <url>', 'push each run\'s metrics to this Prometheus Pushgateway')
+    .action(async (scenarios: string[], flags: RunFlags) => setExit(await runCommand(scenarios, flags)));
+  program
+    .command('compare')
+    .description('compare two runs or suites (A the baseline, B the candidate) metric by metric; exit 1 on a regression')
+    .argument('<a>', 'run or suite report folder (baseline)')
+    .argument('<b>', 'run or suite report folder (candidate)')
+    .option('--tolerance <metric=value>', 'allowed worsening of a metric: a number in its unit, or N% of A; repeat per metric', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--json', 'print JSON instead of Markdown')
+    .action(async (a: string, b: string, flags: CompareFlags) => setExit(await compareCommand(a, b, flags)));
   program
     .command('list')
     .description('list the shipped scenarios')
