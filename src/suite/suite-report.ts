@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import type { MetricName } from '../checks/metric-names.ts';
 import { mergeVerdicts, type Verdict } from '../checks/verdict.ts';
 import { redactCommandLine } from '../report/audit.ts';
 import { code, esc, facts, page, raw, table, verdictBadge } from '../report/html-kit.ts';
@@ -109,12 +110,14 @@ export function renderSuiteHtml(suite: SuiteResult, results: readonly RunResult[
   const parts = [`<header><h1>${verdictBadge(suite.verdict).html} <span>suite ${esc(suite.suiteId)}</span></h1>`];
   parts.push(`<p class="description">${suite.runs.length} run(s) on ${esc(suite.audit.target)}; the suite's verdict is the worst of its runs.</p></header>`);
   parts.push('<section><h2>Runs</h2>');
-  parts.push(table(['Scenario', 'Verdict', 'Thresholds', ...HEADLINE_METRICS, 'Report'], suite.runs.map((run, i) => {
+  const metric = (r: RunResult, m: MetricName) => (r.metrics[m] === null || r.metrics[m] === undefined ? '—' : valueText(m, r.metrics[m], r));
+  parts.push(table(['Scenario', 'Verdict', 'Thresholds', 'RTO', 'Write downtime', 'Lost writes', 'Split-brain windows', 'Writes ok / failed / unknown', 'Report'], suite.runs.map((run, i) => {
     const r = results[i]!;
     const failed = r.thresholds.filter((t) => !t.ok).length;
     return [
       run.scenario, verdictBadge(run.verdict), `${r.thresholds.length - failed}/${r.thresholds.length} hold`,
-      ...HEADLINE_METRICS.map((m) => (r.metrics[m] === null ? '—' : valueText(m, r.metrics[m], r))),
+      metric(r, 'rto_seconds'), metric(r, 'write_downtime_seconds'), metric(r, 'lost_writes'), metric(r, 'split_brain_windows'),
+      `${metric(r, 'writes_ok')} / ${metric(r, 'writes_failed')} / ${metric(r, 'writes_unknown')}`,
       raw(`<a href="${esc(`${run.dir}/report.html`)}">report</a>`),
     ];
   }), { id: 'runs', rowClass: (i) => (suite.runs[i]!.verdict === 'pass' ? 'good' : suite.runs[i]!.verdict === 'skipped' ? '' : 'bad') }));

@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.ts';
 import { verdictExitCode } from '../../checks/verdict.ts';
@@ -100,7 +100,7 @@ export async function runCommand(scenarioArgs: string | readonly string[], flags
       const done = await drill(loaded, reportDir, runId, signal);
       const published = await progress.phase('report', () => publishRun(done, pushgateway));
       printSummary(published);
-      await appendStepSummary(`${renderMarkdownSummary(published.result)}\nReport: \`${relative(process.cwd(), join(reportDir, 'report.md'))}\`\n`);
+      await appendStepSummary(`${renderMarkdownSummary(published.result)}\nReport: \`${displayPath(join(reportDir, 'report.md'))}\`\n`);
       return published;
     });
     return verdictExitCode(outcome.result.verdict);
@@ -154,6 +154,12 @@ async function push(url: string, results: RunResult[]): Promise<void> {
   } catch (error) {
     logLine(`pgdrill: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** Relative to the working directory when inside it, else absolute. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? resolve(path) : rel;
 }
 
 function countVerdicts(verdicts: readonly Verdict[]): string {
