@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianTool, type ToolCheck } from '../../test/support/debian-package.ts';
+import { ensureJenkinsJunitSchema } from '../../test/support/jenkins-junit-schema.ts';
 import { cannedResult } from './canned-run.ts';
 import { renderJunit } from './junit.ts';
 import type { RunResult } from './run-result.ts';
@@ -35,9 +36,10 @@ describe('junit.xml', () => {
     expect(xml.match(/<testsuite /g)).toHaveLength(4);
     const first = xml.slice(xml.indexOf('<testsuite '), xml.indexOf('</testsuite>'));
     expect(first).toContain('<testsuite name="primary-kill" tests="3" failures="1" errors="0" skipped="0" time="60.000" timestamp="2025-01-01T10:00:00"');
-    expect(first).toContain('<testcase name="rto_seconds &lt;= 30" classname="pgdrill.primary-kill" time="0">');
+    expect(first).toContain('<testcase name="rto_seconds &lt;= 30" classname="pgdrill.primary-kill" time="0"/>');
     expect(first).toContain('<testcase name="lost_writes == 0" classname="pgdrill.primary-kill" time="0">');
-    expect(xml).toMatch(/<testsuites name="pgdrill" tests="14" failures="1" errors="6" skipped="3" /);
+    expect(xml).toMatch(/<testsuites name="pgdrill" tests="14" failures="1" errors="6" time="/);
+    expect(xml.match(/<skipped>/g)).toHaveLength(3);
   });
 
   it('puts every measured value in properties and the broken numbers in the failure text, not only the message', async () => {
@@ -57,7 +59,7 @@ describe('junit.xml', () => {
   it('reports a skipped run as skipped cases, an interrupted or unmeasured one as errors with the reason', async () => {
     const [, skipped, interrupted, unmeasured] = await variants();
     const skippedXml = renderJunit([skipped!]);
-    expect(skippedXml.match(/<skipped message="the local target cannot do dcs-loss"\/>/g)).toHaveLength(3);
+    expect(skippedXml.match(/<skipped>the local target cannot do dcs-loss<\/skipped>/g)).toHaveLength(3);
     const interruptedXml = renderJunit([interrupted!]);
     expect(interruptedXml).toContain('<testcase name="run completed" classname="pgdrill.primary-kill" time="0">');
     expect(interruptedXml).toMatch(/<error message="interrupted: interrupted by a signal" type="interrupted">/);
@@ -78,18 +80,20 @@ describe('junit.xml', () => {
     expect(cleanText('a\u001b[38;5;196mb\u009b1mc\r\nd')).toBe('abc\nd');
   });
 
-  describe('against the project\'s JUnit schema (xmllint)', () => {
+  describe('against the project\'s JUnit schema and Jenkins\' own (xmllint)', () => {
     let xmllint: ToolCheck;
+    let jenkins: ToolCheck;
     beforeAll(async () => {
       xmllint = await ensureDebianTool('/usr/bin/xmllint', 'libxml2-utils');
+      jenkins = await ensureJenkinsJunitSchema();
     }, 660_000);
 
-    async function validate(xml: string): Promise<{ ok: boolean; output: string }> {
+    async function validate(xml: string, schema = JUNIT_XSD): Promise<{ ok: boolean; output: string }> {
       const dir = mkdtempSync(join(tmpdir(), 'pgdrill-junit-'));
       const file = join(dir, 'junit.xml');
       writeFileSync(file, xml);
       try {
-        const { stderr } = await run('/usr/bin/xmllint', ['--noout', '--schema', JUNIT_XSD, file]);
+        const { stderr } = await run('/usr/bin/xmllint', ['--noout', '--schema', schema, file]);
         return { ok: true, output: stderr };
       } catch (error) {
         return { ok: false, output: String((error as { stderr?: string }).stderr ?? error) };
@@ -114,6 +118,25 @@ describe('junit.xml', () => {
       expect((await validate(xml.replace(/ tests="3"/, ''))).ok).toBe(false);
       expect((await validate(xml.replace('<failure ', '<failed '))).ok).toBe(false);
       expect((await validate(xml.replace(/time="60.000"/, 'time="-1"'))).ok).toBe(false);
+      // What Jenkins' schemas reject, ours rejects too: properties on a testcase, skipped on <testsuites>, a skip's message attribute.
+      expect((await validate(xml.replace('classname="pgdrill.primary-kill" time="0"/>', 'classname="pgdrill.primary-kill" time="0">\n<properties><property name="a" value="1"/></properties></testcase>'))).ok).toBe(false);
+      expect((await validate(xml.replace('<testsuites name="pgdrill"', '<testsuites skipped="0" name="pgdrill"'))).ok).toBe(false);
+      const skipped = renderJunit([(await variants())[1]!]);
+      expect((await validate(skipped)).ok).toBe(true);
+      expect((await validate(skipped.replace(/<skipped>([^<]*)<\/skipped>/, '<skipped message="$1"/>'))).ok).toBe(false);
+    });
+
+    it('validates against Jenkins\' published JUnit schema, which rejects what other JUnit writers add', async (ctx) => {
+      if (!xmllint.ok) ctx.skip(xmllint.reason);
+      if (!jenkins.ok) return ctx.skip(jenkins.reason);
+      for (const xml of [renderJunit([await failing()]), renderJunit(await variants(), 'nightly')]) {
+        const result = await validate(xml, jenkins.path);
+        expect(result.ok, result.output).toBe(true);
+      }
+      // The schema is strict where it matters: a testcase's properties (as GitLab and Xray readers allow) fail it.
+      const xml = renderJunit([await failing()]);
+      const withCaseProperties = xml.replace('classname="pgdrill.primary-kill" time="0"/>', 'classname="pgdrill.primary-kill" time="0">\n<properties><property name="a" value="1"/></properties></testcase>');
+      expect((await validate(withCaseProperties, jenkins.path)).ok).toBe(false);
     });
   });
 });

@@ -17,7 +17,6 @@ type CaseOutcome =
 interface TestCase {
   name: string;
   outcome: CaseOutcome;
-  properties: [string, string][];
 }
 
 /**
@@ -28,6 +27,12 @@ interface TestCase {
  * (some CI systems drop the attribute). A threshold over a metric that could
  * not be measured is an <error>; a skipped run's cases are <skipped>; a run
  * that did not complete gets one more case, "run completed", as an <error>.
+ *
+ * Only elements and attributes that both of Jenkins' JUnit schemas accept
+ * (the xUnit plugin's junit-10 and the older junit-4, the strictest readers:
+ * they validate and reject) are written: no properties on a testcase, no
+ * skipped or timestamp on <testsuites>, no file on <testsuite>, and a
+ * skip's reason as the text of <skipped>. junit.xsd encodes that subset.
  */
 export function renderJunit(results: readonly RunResult[], name = 'pgdrill'): string {
   const suites = results.map(suiteOf);
@@ -36,7 +41,7 @@ export function renderJunit(results: readonly RunResult[], name = 'pgdrill'): st
   const time = results.reduce((t, r) => t + r.durationSeconds, 0);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
-    `<testsuites name="${xmlAttr(name)}" tests="${tests}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${seconds(time)}"${results[0] ? ` timestamp="${timestamp(results[0].startedAt)}"` : ''}>`,
+    `<testsuites name="${xmlAttr(name)}" tests="${tests}" failures="${count('failure')}" errors="${count('error')}" time="${seconds(time)}">`,
   );
   for (const suite of suites) out.push(...renderSuite(suite));
   out.push('</testsuites>', '');
@@ -54,7 +59,6 @@ function suiteOf(r: RunResult): Suite {
   const cases: TestCase[] = [];
   for (const expression of r.configuration.thresholds) {
     const t = evaluated.get(expression);
-    const properties: [string, string][] = t ? [['metric', t.metric], ['value', t.value === null ? 'null' : String(t.value)]] : [];
     let outcome: CaseOutcome;
     if (r.verdict === 'skipped') outcome = { kind: 'skipped', message: reasons || 'skipped' };
     else if (!t) outcome = { kind: 'error', message: `not evaluated: ${reasons || 'the run ended before its checks ran'}`, text: runText(r) };
@@ -67,17 +71,16 @@ function suiteOf(r: RunResult): Suite {
         : `${expression} failed: ${t.metric} = ${valueWithUnit(t.metric, t.value)}`;
       outcome = { kind: 'failure', message, text: `${message}\n${runText(r)}` };
     }
-    cases.push({ name: expression, outcome, properties });
+    cases.push({ name: expression, outcome });
   }
   if (r.verdict === 'inconclusive' || r.verdict === 'interrupted') {
     // The thresholds alone would not show why the gate is red: the run itself did not complete.
-    cases.push({ name: 'run completed', outcome: { kind: 'error', message: `${r.verdict}: ${reasons}`, text: runText(r) }, properties: [] });
+    cases.push({ name: 'run completed', outcome: { kind: 'error', message: `${r.verdict}: ${reasons}`, text: runText(r) } });
   } else if (cases.length === 0) {
     // No threshold: the suite still says whether the drill ran through.
     cases.push({
       name: 'run completed',
       outcome: r.verdict === 'skipped' ? { kind: 'skipped', message: reasons || 'skipped' } : { kind: 'passed' },
-      properties: [],
     });
   }
   return { result: r, cases };
@@ -86,7 +89,7 @@ function suiteOf(r: RunResult): Suite {
 function renderSuite({ result: r, cases }: Suite): string[] {
   const count = (kind: CaseOutcome['kind']) => cases.filter((c) => c.outcome.kind === kind).length;
   const out = [
-    `  <testsuite name="${xmlAttr(r.scenario)}" tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${seconds(r.durationSeconds)}" timestamp="${timestamp(r.startedAt)}" hostname="${xmlAttr(r.audit?.host ?? r.environment.host ?? 'unknown')}" id="${xmlAttr(r.runId)}" package="pgdrill.${xmlAttr(r.target)}" file="${xmlAttr(r.scenarioFile)}">`,
+    `  <testsuite name="${xmlAttr(r.scenario)}" tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${seconds(r.durationSeconds)}" timestamp="${timestamp(r.startedAt)}" hostname="${xmlAttr(r.audit?.host ?? r.environment.host ?? 'unknown')}" id="${xmlAttr(r.runId)}" package="pgdrill.${xmlAttr(r.target)}">`,
   ];
   out.push('    <properties>');
   for (const [name, value] of suiteProperties(r)) out.push(`      <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`);
@@ -95,17 +98,12 @@ function renderSuite({ result: r, cases }: Suite): string[] {
   for (const c of cases) {
     const open = `    <testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(classname)}" time="0"`;
     const body: string[] = [];
-    if (c.properties.length > 0) {
-      body.push('      <properties>');
-      for (const [name, value] of c.properties) body.push(`        <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`);
-      body.push('      </properties>');
-    }
     const o = c.outcome;
     if (o.kind === 'failure' || o.kind === 'error') {
       const type = o.kind === 'failure' ? 'threshold' : r.verdict;
       body.push(`      <${o.kind} message="${xmlAttr(o.message)}" type="${xmlAttr(type)}">${xmlText(o.text)}</${o.kind}>`);
     } else if (o.kind === 'skipped') {
-      body.push(`      <skipped message="${xmlAttr(o.message)}"/>`);
+      body.push(`      <skipped>${xmlText(o.message)}</skipped>`);
     }
     out.push(body.length === 0 ? `${open}/>` : `${open}>`, ...(body.length === 0 ? [] : [...body, '    </testcase>']));
   }

@@ -10,6 +10,7 @@ import type { SuiteResult } from '../../src/suite/suite-report.ts';
 import { ensureChromium, withPage } from '../support/chromium.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
 import { ensureDebianTool } from '../support/debian-package.ts';
+import { ensureJenkinsJunitSchema } from '../support/jenkins-junit-schema.ts';
 import { useTempStateDir } from '../support/stack.ts';
 
 // Reports from real drills, with as few drills as possible (each ~90 s):
@@ -129,12 +130,16 @@ describe('reports of real drills', () => {
     });
   });
 
-  it('junit.xml of a run and of a suite validate against the project\'s schema', async (ctx) => {
+  it('junit.xml of a run and of a suite validate against the project\'s schema and Jenkins\' own', async (ctx) => {
     const xmllint = await ensureDebianTool('/usr/bin/xmllint', 'libxml2-utils');
     if (!xmllint.ok) ctx.skip(xmllint.reason);
-    for (const file of [join(fast.runDir, 'junit.xml'), join(slowSuite.suiteDir, 'junit.xml')]) {
-      const { stderr } = await promisify(execFile)('/usr/bin/xmllint', ['--noout', '--schema', JUNIT_XSD, file]);
-      expect(stderr).toMatch(/validates/);
+    const jenkins = await ensureJenkinsJunitSchema();
+    if (!jenkins.ok) return ctx.skip(jenkins.reason);
+    for (const schema of [JUNIT_XSD, jenkins.path]) {
+      for (const file of [join(fast.runDir, 'junit.xml'), join(slowSuite.suiteDir, 'junit.xml')]) {
+        const { stderr } = await promisify(execFile)('/usr/bin/xmllint', ['--noout', '--schema', schema, file]);
+        expect(stderr, `${file} against ${schema}`).toMatch(/validates/);
+      }
     }
     const xml = readFileSync(join(fast.runDir, 'junit.xml'), 'utf8');
     expect(xml).toContain(`<property name="rto_seconds" value="${fast.report.metrics.rto_seconds}"/>`);
