@@ -62,3 +62,23 @@ export async function cannedResult(overrides: Partial<RunResultInput> = {}, hist
     workingDirectory: '/srv/drills', ...overrides,
   });
 }
+
+/**
+ * The canned run with PITR evidence: one restore to a mark that misses one
+ * acknowledged write and holds one it must not, one restore that failed, and
+ * the repository's backups. Reporters must show all of it.
+ */
+export async function cannedRestoreResult(): Promise<RunResult> {
+  const r = await cannedResult();
+  r.evidence!.restore = {
+    backups: [{ id: '20250101-100000F', type: 'full', startedAt: '2025-01-01T10:00:00Z', finishedAt: '2025-01-01T10:00:04Z' }],
+    restores: [{
+      name: 'restore-1', target: 'mark before-delete', targetTime: '2025-01-01T10:00:20.000Z', seconds: 3.5,
+      rowCount: 1004, checksum: '0cc175b9c0f1b6a831c399e269772661', expectedMin: 1004, expectedMax: 1006,
+      missing: { count: 1, items: ['w-42'], truncated: false }, unexpected: { count: 1, items: ['v-7'], truncated: false },
+      reached: { timeline: 1, lsn: '0/3000148', lastCommitAt: '2025-01-01T10:00:19.998Z' },
+    }],
+    failed: [{ name: 'restore-2', error: 'recovery ended before the target was reached' }],
+  };
+  return r;
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CannedHistory } from '../checks/canned-history.ts';
-import { cannedHistory, cannedResult } from './canned-run.ts';
+import { cannedHistory, cannedRestoreResult, cannedResult } from './canned-run.ts';
 import { chartData } from './chart-data.ts';
 import { htmlReporter, renderHtml, REPORT_HTML } from './html.ts';
 import { runReporters } from './reporter.ts';
@@ -63,6 +63,13 @@ describe('report.html', () => {
     expect(html).toContain('<tr><th scope="row">Who</th><td>sre</td></tr>');
     expect(html).toContain('<code>/usr/bin/node /opt/pgdrill/bin/pgdrill.js run primary-kill --report-dir out</code>');
     expect(html).toContain(`<code>sha256:${'cd'.repeat(32)}</code>`);
+  });
+
+  it('shows each restore with its checksum and offending keys, a failed restore in red', async () => {
+    const html = await renderHtml(await cannedRestoreResult(), null);
+    expect(html).toMatch(/<table id="restores">[\s\S]*<tr class="bad"><td>restore-1<\/td>[\s\S]*<td>1004 to 1006<\/td><td>0cc175b9c0f1b6a831c399e269772661<\/td><td>1: w-42<\/td><td>1: v-7<\/td>/);
+    expect(html).toContain('<tr class="bad"><td>restore-2</td><td>recovery ended before the target was reached</td></tr>');
+    expect(html).toMatch(/<table id="backups">[\s\S]*20250101-100000F/);
   });
 
   it('escapes whatever a run put in its text', async () => {

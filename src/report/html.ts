@@ -9,6 +9,7 @@ import { OUTCOME_COLORS, renderTimelineSvg } from './chart.ts';
 import { secondsText, valueText } from './format.ts';
 import { code, esc, facts, page, raw, table, verdictBadge, type Cell } from './html-kit.ts';
 import { shellLine } from './markdown.ts';
+import { restoreTables } from './restore-rows.ts';
 import type { Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
 
@@ -147,6 +148,15 @@ function evidenceSection(r: RunResult): string {
     if (archive.gaps.length > 0) {
       out.push(table(['Timeline', 'Missing from', 'Missing to', 'Segments'], archive.gaps.map((g) => [g.timeline, g.from, g.to, g.missing]), { id: 'archive-gaps' }));
     }
+  }
+
+  const restore = e.restore;
+  if (restore.restores.length > 0 || restore.failed.length > 0) {
+    const t = restoreTables(restore);
+    out.push('<h3>Restores (PITR)</h3>');
+    if (t.restores.rows.length > 0) out.push(table(t.restores.header, t.restores.rows, { id: 'restores', rowClass: (i) => (restore.restores[i]!.missing.count + restore.restores[i]!.unexpected.count === 0 ? 'good' : 'bad') }));
+    if (t.failed.rows.length > 0) out.push(table(t.failed.header, t.failed.rows, { id: 'restores-failed', rowClass: () => 'bad' }));
+    if (t.backups.rows.length > 0) out.push('<p>Backups in the repository after the drill:</p>', table(t.backups.header, t.backups.rows, { id: 'backups' }));
   }
 
   if (e.writes.topErrors.length > 0) {

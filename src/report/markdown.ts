@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { METRICS, METRIC_NAMES, type MetricName } from '../checks/metric-names.ts';
 import type { EvidenceList } from '../checks/types.ts';
+import { restoreTables } from './restore-rows.ts';
 import { secondsText, valueText } from './format.ts';
 import type { Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
@@ -175,6 +176,15 @@ function evidenceSection(r: RunResult): string[] {
     out.push(table(['Replica', 'Rows', 'Missing', 'Extra'], d.replicas.map((x) => [
       x.instance, String(x.rows), keys(x.missing.count, x.missing.items), keys(x.extra.count, x.extra.items),
     ])));
+  }
+
+  const restore = e.restore;
+  if (restore.restores.length > 0 || restore.failed.length > 0) {
+    const t = restoreTables(restore);
+    out.push('### Restores (PITR)', '');
+    if (t.restores.rows.length > 0) out.push(table(t.restores.header, t.restores.rows));
+    if (t.failed.rows.length > 0) out.push(table(t.failed.header, t.failed.rows));
+    if (t.backups.rows.length > 0) out.push('Backups in the repository after the drill:', '', table(t.backups.header, t.backups.rows));
   }
 
   if (e.writes.topErrors.length > 0) {

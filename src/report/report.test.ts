@@ -11,6 +11,7 @@ import { jsonReporter, REPORT_JSON } from './json.ts';
 import { markdownReporter, renderMarkdown, REPORT_MD } from './markdown.ts';
 import { runReporters, type Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
+import { cannedRestoreResult, cannedResult as cannedRunResult } from './canned-run.ts';
 
 const scenario = validateScenario({
   name: 'primary-kill',
@@ -114,6 +115,15 @@ describe('report.md', () => {
     expect(md).toMatch(/\| 10\.000 \| .* \| fault f1 injected: primary-kill on pg-a \|/);
     expect(md).toMatch(/\| 15\.000 \| .* \| pg-b became primary \(timeline 2\) \|/);
     expect(md).toMatch(/first write acknowledged after f1: v-0 on pg-b, timeline 2/);
+  });
+
+  it('shows each restore: target, where recovery stopped, rows beside the expected range, checksum, offending keys', async () => {
+    const md = renderMarkdown(await cannedRestoreResult());
+    expect(md).toContain('### Restores (PITR)');
+    expect(md).toContain('| restore-1 | mark before-delete (2025-01-01T10:00:20.000Z) | timeline 1, LSN 0/3000148, last commit 2025-01-01T10:00:19.998Z | 3.5 s | 1004 | 1004 to 1006 | 0cc175b9c0f1b6a831c399e269772661 | 1: w-42 | 1: v-7 |');
+    expect(md).toContain('| restore-2 | recovery ended before the target was reached |');
+    expect(md).toContain('| 20250101-100000F | full |');
+    expect(renderMarkdown(await cannedRunResult())).not.toContain('Restores (PITR)');
   });
 
   it('lists split-brain windows with their instances and writes', async () => {

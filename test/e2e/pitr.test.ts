@@ -83,5 +83,9 @@ describe('PITR drills', () => {
     const restoreEvidence = result.evidence!.restore.restores[0]!;
     expect(restoreEvidence.missing.items).toEqual([removed]);
     expect(restoreEvidence.unexpected.items).toEqual(['tampered-intruder']);
+    // The person reading report.md sees the same two keys in the restore's row.
+    const md = readFileSync(join(outcome.reportDir, 'report.md'), 'utf8');
+    const row = md.split('\n').find((line) => line.startsWith('| restore-1 |'));
+    expect(row, md.slice(md.indexOf('### Restores'))).toContain(`| 1: ${removed} | 1: tampered-intruder |`);
   });
 });

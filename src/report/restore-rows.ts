@@ -1,0 +1,41 @@
+import type { RestoreEvidence } from '../checks/restore.ts';
+
+/** The restore evidence as table rows (plain text), shared by report.md and report.html. */
+export interface RestoreTables {
+  restores: { header: string[]; rows: string[][] };
+  failed: { header: string[]; rows: string[][] };
+  backups: { header: string[]; rows: string[][] };
+}
+
+/**
+ * One row per restore: what it was asked for and where recovery stopped,
+ * its duration, the row count beside the range the ledger allows, the
+ * content checksum, and the offending keys. Failed restores and the
+ * repository's backups get tables of their own.
+ */
+export function restoreTables(e: RestoreEvidence): RestoreTables {
+  return {
+    restores: {
+      header: ['Restore', 'Target', 'Reached', 'Duration', 'Rows', 'Expected rows', 'Checksum (md5 of sorted keys)', 'Missing (acknowledged before the target)', 'Unexpected'],
+      rows: e.restores.map((r) => [
+        r.name,
+        r.targetTime && !r.target.includes(r.targetTime) ? `${r.target} (${r.targetTime})` : r.target,
+        `timeline ${r.reached.timeline ?? '?'}, LSN ${r.reached.lsn ?? '?'}, last commit ${r.reached.lastCommitAt ?? 'unknown'}`,
+        `${r.seconds} s`,
+        String(r.rowCount),
+        r.expectedMin === r.expectedMax ? `${r.expectedMin}` : `${r.expectedMin} to ${r.expectedMax}`,
+        r.checksum,
+        keyText(r.missing.count, r.missing.items),
+        keyText(r.unexpected.count, r.unexpected.items),
+      ]),
+    },
+    failed: { header: ['Restore', 'Why it failed'], rows: e.failed.map((f) => [f.name, f.error]) },
+    backups: { header: ['Backup', 'Type', 'Started', 'Finished'], rows: e.backups.map((b) => [b.id, b.type, b.startedAt, b.finishedAt]) },
+  };
+}
+
+function keyText(count: number, items: readonly string[]): string {
+  if (count === 0) return 'none';
+  const shown = items.slice(0, 10).join(', ');
+  return count > 10 || count > items.length ? `${count}: ${shown}, …` : `${count}: ${shown}`;
+}
