@@ -11,6 +11,13 @@ export function valueText(metric: MetricName, value: number | null, r: Pick<RunR
   return unit === 'seconds' ? `${value} s` : unit === 'bytes' ? bytesText(value) : String(value);
 }
 
+/** A count of keys with the first ten of them ("none" for zero; "…" when more exist than are shown). */
+export function keyCountText(count: number, items: readonly string[], quote: (key: string) => string = (key) => key): string {
+  if (count === 0) return 'none';
+  const shown = items.slice(0, 10).map(quote).join(', ');
+  return count > Math.min(10, items.length) ? `${count}: ${shown}, …` : `${count}: ${shown}`;
+}
+
 export function secondsText(value: number | null, whenNull = '—'): string {
   return value === null ? whenNull || '—' : `${value} s`;
 }

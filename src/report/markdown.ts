@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { METRICS, METRIC_NAMES, type MetricName } from '../checks/metric-names.ts';
 import type { EvidenceList } from '../checks/types.ts';
+import { keyCountText, secondsText, valueText } from './format.ts';
 import { restoreTables } from './restore-rows.ts';
-import { secondsText, valueText } from './format.ts';
 import type { Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
 
@@ -198,9 +198,7 @@ function evidenceSection(r: RunResult): string[] {
 }
 
 function keys(count: number, items: readonly string[]): string {
-  if (count === 0) return 'none';
-  const shown = items.slice(0, 10).map((k) => `\`${k}\``).join(', ');
-  return count > 10 ? `${count}: ${shown}, …` : `${count}: ${shown}`;
+  return keyCountText(count, items, (k) => `\`${k}\``);
 }
 
 function more(list: EvidenceList<unknown>): string[] {

@@ -1,4 +1,5 @@
 import type { RestoreEvidence } from '../checks/restore.ts';
+import { keyCountText } from './format.ts';
 
 /** The restore evidence as table rows (plain text), shared by report.md and report.html. */
 export interface RestoreTables {
@@ -25,17 +26,11 @@ export function restoreTables(e: RestoreEvidence): RestoreTables {
         String(r.rowCount),
         r.expectedMin === r.expectedMax ? `${r.expectedMin}` : `${r.expectedMin} to ${r.expectedMax}`,
         r.checksum,
-        keyText(r.missing.count, r.missing.items),
-        keyText(r.unexpected.count, r.unexpected.items),
+        keyCountText(r.missing.count, r.missing.items),
+        keyCountText(r.unexpected.count, r.unexpected.items),
       ]),
     },
     failed: { header: ['Restore', 'Why it failed'], rows: e.failed.map((f) => [f.name, f.error]) },
     backups: { header: ['Backup', 'Type', 'Started', 'Finished'], rows: e.backups.map((b) => [b.id, b.type, b.startedAt, b.finishedAt]) },
   };
-}
-
-function keyText(count: number, items: readonly string[]): string {
-  if (count === 0) return 'none';
-  const shown = items.slice(0, 10).join(', ');
-  return count > 10 || count > items.length ? `${count}: ${shown}, …` : `${count}: ${shown}`;
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ToolCheck } from './debian-package.ts';
 
@@ -23,20 +23,28 @@ const CACHE = resolve('node_modules/.cache/pgdrill/jenkins-junit-schema');
 export async function ensureJenkinsJunitSchema(): Promise<ToolCheck> {
   const xsd = join(CACHE, MEMBER);
   if (existsSync(xsd) && sha256(xsd) === SHA256) return { ok: true, path: xsd };
-  rmSync(CACHE, { recursive: true, force: true });
-  mkdirSync(CACHE, { recursive: true });
+  // Fetched into a folder of its own, then renamed into place: the unit and
+  // e2e projects may ask at the same time, and neither may see half a cache.
+  mkdirSync(dirname(CACHE), { recursive: true });
+  const work = mkdtempSync(`${CACHE}.fetch-`);
   try {
-    await run('npm', ['pack', PACKAGE, '--silent', '--pack-destination', CACHE], { timeout: 120_000 });
-    const tarball = readdirSync(CACHE).find((f) => f.endsWith('.tgz'));
+    await run('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], { timeout: 120_000 });
+    const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
     if (!tarball) return { ok: false, reason: `npm pack ${PACKAGE} wrote no tarball` };
-    await run('tar', ['-xzf', join(CACHE, tarball), '-C', CACHE, MEMBER], { timeout: 60_000 });
+    await run('tar', ['-xzf', join(work, tarball), '-C', work, MEMBER], { timeout: 60_000 });
+    const digest = sha256(join(work, MEMBER));
+    if (digest !== SHA256) return { ok: false, reason: `${MEMBER} of ${PACKAGE} has sha256 ${digest}, expected ${SHA256}` };
+    rmSync(CACHE, { recursive: true, force: true });
+    renameSync(work, CACHE);
+    return { ok: true, path: xsd };
   } catch (error) {
+    // Another caller may have put a good copy in place meanwhile.
+    if (existsSync(xsd) && sha256(xsd) === SHA256) return { ok: true, path: xsd };
     const message = error instanceof Error ? error.message.split('\n').slice(0, 2).join(' ') : String(error);
     return { ok: false, reason: `Jenkins' JUnit schema could not be fetched (npm pack ${PACKAGE}): ${message}` };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  const digest = sha256(xsd);
-  if (digest !== SHA256) return { ok: false, reason: `${MEMBER} of ${PACKAGE} has sha256 ${digest}, expected ${SHA256}` };
-  return { ok: true, path: xsd };
 }
 
 function sha256(file: string): string {
