@@ -1,10 +1,10 @@
 import { cpus } from 'node:os';
 import { createProgress } from '../src/progress/progress.ts';
-import { TeardownStack } from '../src/runner/teardown-stack.ts';
+import { TeardownStack } from '../src/lifecycle/teardown-stack.ts';
 import { ensureDockerEngine } from '../src/targets/local/docker-engine.ts';
 import { ensureNodeImage } from '../src/targets/local/node-image.ts';
 import { startLocalTarget } from '../src/targets/local/local-target.ts';
-import { DEFAULT_PATRONI } from '../src/targets/local/stack-options.ts';
+import { localStackOptions } from '../src/targets/local/stack-options.ts';
 import type { BenchResult } from './bench-result.ts';
 
 const BUDGET_SECONDS = 45;
@@ -23,17 +23,7 @@ export async function bringUpBench(): Promise<BenchResult> {
   let totalSeconds = 0;
   try {
     await startLocalTarget({
-      options: {
-        runId: `bench-${Date.now().toString(36)}`,
-        zones: ['a', 'b', 'c'],
-        synchronous: 'on',
-        syncStandbys: 1,
-    dcs: 'per-zone',
-    failsafe: false,
-    etcdApi: 'v2',
-        patroni: DEFAULT_PATRONI,
-        clientPort: 0,
-      },
+      options: localStackOptions(`bench-${Date.now().toString(36)}`),
       progress,
       teardowns,
     });

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { readHistory } from '../src/history/reader.ts';
 import { readRestore } from '../src/runner/restore-read.ts';
-import { ensureWritesTable } from '../src/workload/schema.ts';
-import { LocalPostgres } from '../src/workload/testing/local-postgres.ts';
+import { ensureWritesTable } from '../src/postgres/writes-table.ts';
+import { LocalPostgres } from '../test/support/local-postgres.ts';
 import type { BenchResult } from './bench-result.ts';
 
 const ROWS = 1_000_000;

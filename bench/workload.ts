@@ -21,8 +21,8 @@ import { createRunClock } from '../src/history/clock.ts';
 import type { HistoryBody } from '../src/history/events.ts';
 import { HistoryRecorder } from '../src/history/recorder.ts';
 import type { ConnectionInfo } from '../src/targets/endpoints.ts';
-import { LocalPostgres } from '../src/workload/testing/local-postgres.ts';
-import { INSERT_WRITE_SQL } from '../src/workload/schema.ts';
+import { LocalPostgres } from '../test/support/local-postgres.ts';
+import { INSERT_WRITE_SQL } from '../src/postgres/writes-table.ts';
 import { Workload } from '../src/workload/workload.ts';
 import type { BenchResult } from './bench-result.ts';
 

@@ -18,5 +18,5 @@ export default defineScenario({
     wait('10s'),
     restore('inside-stall'),
   ],
-  thresholds: ['restore_missing_writes == 0', 'restore_unexpected_writes == 0', 'archive_failed_count > 0', 'archive_gaps == 0'],
+  thresholds: ['restore_missing_writes == 0', 'restore_unexpected_writes == 0', 'archive_failed_count > 0', 'archive_gaps == 0', 'backup_verify_errors == 0'],
 });

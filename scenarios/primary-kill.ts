@@ -26,5 +26,8 @@ export default defineScenario({
     'split_brain_windows == 0',
     'phantom_writes == 0',
     'unexpected_writes == 0',
+    // Recovery to the end: HA back (the old primary streaming again) and the RTO within what the timings predict.
+    'ha_restored_seconds <= 60',
+    'rto_excess_seconds <= 0',
   ],
 });

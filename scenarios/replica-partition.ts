@@ -3,6 +3,8 @@ import { defineScenario, heal, inject, wait } from 'pgdrill';
 // A replica (the synchronous standby) cut off from the primary and etcd.
 // Patroni must hand the synchronous role to the other replica; commits may
 // wait meanwhile, but nothing acknowledged may be lost and no failover happens.
+// Commits can wait until the heal (the cut standby's walsender lingers, so
+// Patroni may keep it synchronous): the last wait is where writes resume.
 export default defineScenario({
   name: 'replica-partition',
   description: 'Partition the synchronous standby: commits may wait, no failover, no acknowledged write lost',

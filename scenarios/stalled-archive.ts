@@ -9,7 +9,7 @@ export default defineScenario({
   description: 'Cut the WAL archive off for 40 s: failures and backlog visible while it lasts, caught up after, no gap in the chain',
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('5s'), inject('stalled-archive', { id: 'stall' }), wait('40s'), heal('stall'), wait('25s')],
+  steps: [wait('5s'), inject('stalled-archive', { id: 'stall' }), wait('40s'), heal('stall'), wait('15s')],
   thresholds: [
     'archive_failed_count > 0',
     'archive_max_age_seconds >= 30',

@@ -24,4 +24,6 @@ export default defineScenario({
     'phantom_writes == 0',
     'unexpected_writes == 0',
   ],
+  // CloudNativePG's own budget for writes to resume after a switchover (tests/e2e/fastswitchover_test.go: 20 s).
+  byTarget: { kind: { thresholds: ['rto_seconds <= 20'] }, kubernetes: { thresholds: ['rto_seconds <= 20'] } },
 });

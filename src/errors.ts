@@ -1,7 +1,7 @@
 /**
  * Every error pgdrill raises on purpose is a PgdrillError: it carries the exit
  * code the CLI must use and the context a user needs to act on it.
- * Exit codes follow shared/DESIGN.md: 2 bad usage or invalid scenario (found
+ * Exit codes follow docs/design.md: 2 bad usage or invalid scenario (found
  * before anything starts), 3 infrastructure problem, 130 interrupted.
  */
 export type ExitCode = 0 | 1 | 2 | 3 | 130;

@@ -28,9 +28,10 @@ export type {
   Step,
 } from './scenario/types.ts';
 export type { DurationText, DurationUnit } from './scenario/duration.ts';
-export type { ThresholdOp, ThresholdResult } from './scenario/thresholds.ts';
-export { METRICS, METRIC_NAMES } from './checks/metric-names.ts';
-export type { MetricName, Metrics, MetricInfo } from './checks/metric-names.ts';
-export type { Verdict } from './checks/verdict.ts';
+export type { ThresholdOp } from './scenario/thresholds.ts';
+export type { ThresholdResult } from './judge/thresholds.ts';
+export { METRICS, METRIC_NAMES } from './checks/metric-catalogue.ts';
+export type { MetricName, Metrics, MetricInfo, MetricUnit, MetricDirection, Tolerance } from './checks/metric-catalogue.ts';
+export type { Verdict } from './judge/verdict.ts';
 export type { RunResult, FaultSummary } from './report/run-result.ts';
 export type { HistoryEvent, HistoryBody, HistoryEventType, Stamp, FaultKind } from './history/events.ts';

@@ -4,7 +4,10 @@ import { checkAvailability, type AvailabilityEvidence } from './availability.ts'
 import { checkDivergence, type DivergenceEvidence } from './divergence.ts';
 import { checkRestore, type RestoreEvidence } from './restore.ts';
 import { primaryRows, type FinalReads } from './final-reads.ts';
-import type { MetricName, Metrics } from './metric-names.ts';
+import type { MetricName, Metrics } from './metric-catalogue.ts';
+import { checkBackupIntegrity, type BackupIntegrityEvidence } from './backup-integrity.ts';
+import { checkRecovery, type RecoveryEvidence } from './recovery.ts';
+import { checkRestoreTest, type RestoreTestEvidence, type RestoreTestMetric } from './restore-test.ts';
 import { checkRpo, rpoUnmeasured, type RpoEvidence } from './rpo.ts';
 import { checkRto, type RtoEvidence } from './rto.ts';
 import { checkSplitBrain, type SplitBrainEvidence } from './split-brain.ts';
@@ -21,6 +24,10 @@ export interface RunEvidence {
   availability: AvailabilityEvidence;
   archive: ArchiveEvidence;
   restore: RestoreEvidence;
+  recovery: RecoveryEvidence;
+  backupIntegrity: BackupIntegrityEvidence;
+  /** Only in a restore test of an existing repository. */
+  restoreTest?: RestoreTestEvidence;
 }
 
 export interface RunAnalysis {
@@ -51,6 +58,12 @@ export async function analyzeRun(
   const availability = checkAvailability(history);
   const archive = checkArchive(history, finalReads?.archive ?? null);
   const restore = checkRestore(finalReads?.restores, finalReads?.backups);
+  const backupIntegrity = checkBackupIntegrity(finalReads?.verification, options);
+  const restoreTest = finalReads?.restoreTest ? checkRestoreTest(finalReads.restoreTest) : null;
+  const notRestoreTest: Partial<Record<RestoreTestMetric, string>> = restoreTest
+    ? {}
+    : { amcheck_errors: 'not a restore test', restore_assertions_failed: 'not a restore test', restore_target_missed: 'not a restore test' };
+  const recovery = checkRecovery(history, new Map(rto.evidence.faults.map((f) => [f.fault, f.rtoSeconds])));
 
   return {
     metrics: {
@@ -62,6 +75,13 @@ export async function analyzeRun(
       ...availability.metrics,
       ...archive.metrics,
       ...restore.metrics,
+      ...recovery.metrics,
+      ...backupIntegrity.metrics,
+      amcheck_errors: null,
+      restore_assertions_failed: null,
+      restore_target_missed: null,
+      // A restore test measures the restore itself (no ledger): its numbers replace the drill's.
+      ...restoreTest?.metrics,
     },
     unmeasured: {
       ...writes.unmeasured,
@@ -72,6 +92,10 @@ export async function analyzeRun(
       ...availability.unmeasured,
       ...archive.unmeasured,
       ...restore.unmeasured,
+      ...recovery.unmeasured,
+      ...backupIntegrity.unmeasured,
+      ...notRestoreTest,
+      ...(restoreTest ? { restore_seconds: undefined, restore_row_count: undefined } : {}),
     },
     evidence: {
       writes: writes.evidence,
@@ -82,6 +106,9 @@ export async function analyzeRun(
       availability: availability.evidence,
       archive: archive.evidence,
       restore: restore.evidence,
+      recovery: recovery.evidence,
+      backupIntegrity: backupIntegrity.evidence,
+      ...(restoreTest ? { restoreTest: restoreTest.evidence } : {}),
     },
   };
 }

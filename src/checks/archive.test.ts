@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkArchive, findGaps, previousSegment } from './archive.ts';
-import { CannedHistory } from './canned-history.ts';
+import { CannedHistory } from '../../test/support/canned-history.ts';
 
 /** An archiver sample of pg-a every second. */
 function sample(h: CannedHistory, t: number, s: { failed: number; age: number; last: string; current: string; pending?: number }): CannedHistory {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAvailability } from './availability.ts';
-import { CannedHistory } from './canned-history.ts';
+import { CannedHistory } from '../../test/support/canned-history.ts';
 
 describe('checkAvailability', () => {
   it('tells commits blocked on a synchronous standby apart from having no primary', () => {

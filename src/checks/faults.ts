@@ -7,8 +7,15 @@ export interface FaultRecord {
   targets: string[];
   injectT: number;
   injectedAt: string;
-  /** When the fault's action returned (surely in effect); null when it never did (the inject failed). */
+  /** When the fault took effect, as its witness dated it; null when it never did (the inject failed, or its witness never saw it). */
   appliedT: number | null;
+  appliedAt: string | null;
+  /** What proved it was in effect (absent in histories written before witnesses). */
+  witness?: string;
+  /** Why it was never in effect, when its witness said so. */
+  notApplied?: string;
+  /** After a heal: whether the healed state was seen, and what showed it or was missing. */
+  healVerified?: { confirmed: boolean; what: string };
   /** Null when no heal succeeded (never attempted, or it failed). */
   healT: number | null;
   healedAt: string | null;
@@ -23,12 +30,22 @@ export function listFaults(history: readonly HistoryEvent[]): FaultRecord[] {
     if (event.type === 'inject') {
       faults.set(event.fault, {
         fault: event.fault, kind: event.kind, targets: [...event.targets],
-        injectT: event.t, injectedAt: event.wall, appliedT: null,
+        injectT: event.t, injectedAt: event.wall, appliedT: null, appliedAt: null,
         healT: null, healedAt: null, healOutcome: 'none',
       });
     } else if (event.type === 'fault-applied') {
       const record = faults.get(event.fault);
-      if (record && record.appliedT === null) record.appliedT = event.t;
+      if (record && record.appliedT === null) {
+        record.appliedT = event.at?.t ?? event.t;
+        record.appliedAt = event.at?.wall ?? event.wall;
+        if (event.witness) record.witness = event.witness;
+      }
+    } else if (event.type === 'fault-not-applied') {
+      const record = faults.get(event.fault);
+      if (record) record.notApplied = event.reason;
+    } else if (event.type === 'heal-verified') {
+      const record = faults.get(event.fault);
+      if (record) record.healVerified = { confirmed: event.confirmed, what: (event.confirmed ? event.evidence : event.problem) ?? '' };
     } else if (event.type === 'heal') {
       const record = faults.get(event.fault);
       if (!record || record.healOutcome === 'healed') continue;

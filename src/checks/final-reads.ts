@@ -1,4 +1,5 @@
 import type { RestoreRead } from './restore.ts';
+import type { RestoreTestObservation } from './restore-test.ts';
 
 /**
  * What the harness read back from the stack after it settled. Keys are
@@ -26,6 +27,10 @@ export interface FinalReads {
   restores?: ReadonlyArray<RestoreRead | { name: string; error: string }>;
   /** The backup repository's listing after the drill. */
   backups?: ReadonlyArray<{ id: string; type: string; startedAt: string; finishedAt: string }>;
+  /** The repository's own integrity check after a PITR drill (or why it could not run). */
+  verification?: { tool: string; errors: number; problems: readonly string[] } | { error: string };
+  /** A restore test of an existing repository (`pgdrill restore-test`): what the scratch instance showed. */
+  restoreTest?: RestoreTestObservation;
 }
 
 /** The primary's rows, or why they are not available. */

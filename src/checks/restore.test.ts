@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CannedHistory, wallAt } from './canned-history.ts';
+import { CannedHistory, wallAt } from '../../test/support/canned-history.ts';
 import { checkRestore, classifyForRestore, keyList, type RestoreRead } from './restore.ts';
 
 const T = Date.parse(wallAt(10_000));

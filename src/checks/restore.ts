@@ -3,7 +3,7 @@ import { evidenceList, type CheckResult, type EvidenceList } from './types.ts';
 
 /**
  * What each write must look like in a cluster restored to time T
- * (shared/DESIGN.md "Restore"):
+ * (docs/design.md "What is measured"):
  * - must: acknowledged before T: it must be present;
  * - must-not: invoked after T, or certainly not applied (fail): it must be absent;
  * - either: in flight across T, or of unknown outcome: present or not.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CannedHistory, wallAt } from './canned-history.ts';
+import { CannedHistory, wallAt } from '../../test/support/canned-history.ts';
 import type { KeySource } from './final-reads.ts';
 import { checkRpo } from './rpo.ts';
 
@@ -9,9 +9,24 @@ describe('checkRpo', () => {
   it('finds nothing wrong when every acknowledged write is present', async () => {
     const history = new CannedHistory().write('k1', 0, { ok: 5 }).write('k2', 10, { ok: 15 }).events();
     const { metrics, evidence } = await checkRpo(history, rows('k1', 'k2'));
-    expect(metrics).toEqual({ lost_writes: 0, unexpected_writes: 0, phantom_writes: 0, recovered_writes: 0, rpo_seconds: 0 });
+    expect(metrics).toEqual({ lost_writes: 0, unexpected_writes: 0, phantom_writes: 0, recovered_writes: 0, rpo_seconds: 0, deleted_by_scenario: 0 });
     expect(evidence.rowsRead).toBe(2);
     expect(evidence.lostWindow).toBeNull();
+  });
+
+  it("counts the rows the scenario's own SQL removed apart, and stays strict about every other missing acknowledgement", async () => {
+    const history = new CannedHistory()
+      .write('k1', 0, { ok: 5 })
+      .write('deleted-1', 10, { ok: 15 })
+      .write('deleted-2', 20, { ok: 25 })
+      .write('really-lost', 30, { ok: 35 })
+      .add(40, { type: 'rows-deleted', statement: "DELETE FROM pgdrill_writes WHERE key LIKE 'deleted%'", keys: ['deleted-1', 'deleted-2'] })
+      .events();
+    const { metrics, evidence } = await checkRpo(history, rows('k1'));
+    expect(metrics.deleted_by_scenario).toBe(2);
+    expect(metrics.lost_writes).toBe(1);
+    expect(evidence.lost.items.map((l) => l.key)).toEqual(['really-lost']);
+    expect(evidence.deletedByScenario.items).toEqual(['deleted-1', 'deleted-2']);
   });
 
   it('reports lost writes with ack time, instance and timeline, and the RPO window', async () => {

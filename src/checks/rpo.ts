@@ -40,16 +40,21 @@ export interface RpoEvidence {
   unexpected: EvidenceList<string>;
   phantom: EvidenceList<PhantomWrite>;
   recovered: EvidenceList<RecoveredWrite>;
+  /** Absent because the scenario's own SQL removed them (rows-deleted events): intentional, not lost. */
+  deletedByScenario: EvidenceList<string>;
 }
 
-export type RpoMetric = 'lost_writes' | 'unexpected_writes' | 'phantom_writes' | 'recovered_writes' | 'rpo_seconds';
+export type RpoMetric = 'lost_writes' | 'unexpected_writes' | 'phantom_writes' | 'recovered_writes' | 'rpo_seconds' | 'deleted_by_scenario';
 
-const RPO_METRICS: readonly RpoMetric[] = ['lost_writes', 'unexpected_writes', 'phantom_writes', 'recovered_writes', 'rpo_seconds'];
+const RPO_METRICS: readonly RpoMetric[] = ['lost_writes', 'unexpected_writes', 'phantom_writes', 'recovered_writes', 'rpo_seconds', 'deleted_by_scenario'];
 
 /**
  * Jepsen's set checker over the final read of the primary. The rows are
  * streamed once and looked up in the history (already in memory), so the
- * final read never has to fit in an array.
+ * final read never has to fit in an array. Keys the scenario's own SQL
+ * removed (a PITR drill's fat-fingered DELETE) are counted apart, as
+ * deleted_by_scenario: the ledger knows exactly which they were, and
+ * lost_writes stays strict about every other acknowledged write.
  */
 export async function checkRpo(
   history: readonly HistoryEvent[],
@@ -67,14 +72,19 @@ export async function checkRpo(
     else unexpected.add(key);
   }
 
+  const removed = new Set<string>();
+  for (const e of history) if (e.type === 'rows-deleted') for (const key of e.keys) removed.add(key);
   const lost: LostWrite[] = [];
   const phantom: PhantomWrite[] = [];
   const recovered: RecoveredWrite[] = [];
+  const deletedByScenario: string[] = [];
   for (const op of writes.ops) {
     if (writes.byKey.get(op.key) !== op) continue; // a duplicated key is a protocol violation, judged once
     const c = op.completion;
     const isPresent = present.has(op);
-    if (c?.type === 'ok' && !isPresent) {
+    if (!isPresent && removed.has(op.key)) {
+      deletedByScenario.push(op.key);
+    } else if (c?.type === 'ok' && !isPresent) {
       lost.push({
         key: op.key, process: op.process, ackT: c.t, ackedAt: c.wall,
         instance: c.instance, timeline: c.timeline, serverTime: c.serverTime,
@@ -97,6 +107,7 @@ export async function checkRpo(
       phantom_writes: phantom.length,
       recovered_writes: recovered.length,
       rpo_seconds: oldest && newest ? seconds(newest.ackT - oldest.ackT) : 0,
+      deleted_by_scenario: deletedByScenario.length,
     },
     evidence: {
       rowsRead,
@@ -105,6 +116,7 @@ export async function checkRpo(
       unexpected: evidenceList([...unexpected], options.evidenceLimit),
       phantom: evidenceList(phantom, options.evidenceLimit),
       recovered: evidenceList(recovered, options.evidenceLimit),
+      deletedByScenario: evidenceList(deletedByScenario, options.evidenceLimit),
     },
     unmeasured: {},
     // Every lost key (the evidence list may be truncated): RTO must not count a lost acknowledgement as recovery.
@@ -115,7 +127,7 @@ export async function checkRpo(
 /** The RPO result when the primary could not be read: every metric null, with the reason. */
 export function rpoUnmeasured(reason: string): CheckResult<RpoMetric, RpoEvidence | null> {
   return {
-    metrics: { lost_writes: null, unexpected_writes: null, phantom_writes: null, recovered_writes: null, rpo_seconds: null },
+    metrics: { lost_writes: null, unexpected_writes: null, phantom_writes: null, recovered_writes: null, rpo_seconds: null, deleted_by_scenario: null },
     evidence: null,
     unmeasured: Object.fromEntries(RPO_METRICS.map((m) => [m, reason])),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CannedHistory, wallAt } from './canned-history.ts';
+import { CannedHistory, wallAt } from '../../test/support/canned-history.ts';
 import { checkRto, parseServerTime } from './rto.ts';
 
 const oldPrimary = { instance: 'pg-a', timeline: 1 };
@@ -64,8 +64,26 @@ describe('checkRto', () => {
       .events();
     const { metrics, evidence } = checkRto(history);
     expect(evidence.faults[0]?.firstOk?.key).toBe('first-back');
-    expect(metrics.rto_seconds).toBe(9.03);
+    // From the moment the fault took effect: the harness's own 40 ms between the inject and the kill are not the stack's.
+    expect(metrics.rto_seconds).toBe(8.99);
+    expect(evidence.faults[0]?.injectToEffectSeconds).toBe(0.04);
     expect(evidence.faults[0]?.newInstance).toBe(true);
+  });
+
+  it("measures from the witness's moment, which can lie before the fault-applied event was written", () => {
+    // The witness saw the container gone at 10.3 s; its proof (no answer within 1 s) made fault-applied wait until 11.4 s.
+    const history = new CannedHistory()
+      .steadyWrites('before', 0, 9_990, 10, oldPrimary)
+      .inject(10_000, 'f1')
+      .failingWrites('down', 10_350, 18_950, 50)
+      .applied(11_400, 'f1', 10_300)
+      .write('first-back', 19_000, { ok: 19_300, ...newPrimary })
+      .events();
+    const { metrics, evidence } = checkRto(history);
+    expect(metrics.rto_seconds).toBe(9);
+    expect(evidence.faults[0]).toMatchObject({ effectiveT: 10_300, injectToEffectSeconds: 0.3, witness: 'canned witness' });
+    // Writes invoked after the moment but before the event are attempts of the outage: the resolution counts them.
+    expect(metrics.rto_resolution_seconds).toBe(0.05);
   });
 
   it('does not count acknowledgements that were later lost (a partitioned primary still answering) as recovery', () => {
@@ -77,9 +95,9 @@ describe('checkRto', () => {
       .failingWrites('down', 14_100, 19_900, 200)
       .write('first-back', 20_000, { ok: 20_040, ...newPrimary });
     const lostKeys = new Set(h.events().flatMap((e) => (e.type === 'ok' && e.key.startsWith('isolated') ? [e.key] : [])));
-    expect(checkRto(h.events()).metrics.rto_seconds).toBe(0.105); // what a naive check would report
+    expect(checkRto(h.events()).metrics.rto_seconds).toBe(0.055); // what a naive check would report
     const { metrics, evidence } = checkRto(h.events(), { lostKeys });
-    expect(metrics.rto_seconds).toBe(10.04);
+    expect(metrics.rto_seconds).toBe(9.99);
     expect(evidence.faults[0]?.firstOk?.key).toBe('first-back');
   });
 

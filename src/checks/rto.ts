@@ -1,5 +1,6 @@
 import type { FaultKind, HistoryEvent } from '../history/events.ts';
 import { listFaults, type FaultRecord } from './faults.ts';
+import { METRICS } from './metric-catalogue.ts';
 import { seconds, type CheckResult } from './types.ts';
 import { pairWrites, type StampedOk, type WriteHistory, type WriteOp } from './writes.ts';
 
@@ -21,6 +22,13 @@ export interface FaultRto {
   targets: string[];
   injectT: number;
   injectedAt: string;
+  /** When the fault took effect (its witness), what RTO counts from; the inject's when no witness dated it. */
+  effectiveT: number;
+  effectiveAt: string;
+  /** From the inject event to the fault taking effect: the harness's own latency, left out of the RTO. */
+  injectToEffectSeconds: number | null;
+  /** What proved the fault was in effect. */
+  witness: string | null;
   /** A write invoked at or after the inject was acknowledged. */
   recovered: boolean;
   rtoSeconds: number | null;
@@ -52,14 +60,14 @@ export interface RtoEvidence {
   records: FaultRecord[];
 }
 
-const PER_FAULT_METRICS = ['rto_seconds', 'write_downtime_seconds', 'server_rto_seconds', 'rto_resolution_seconds'] as const;
-
 /**
- * RTO per fault, as shared/DESIGN.md defines it. Recovery is the first
- * acknowledgement of a write INVOKED after the fault was surely in effect
- * (its fault-applied event, else the inject): a write sent before that and
- * acknowledged after it says nothing about whether new clients are served,
- * so it must not shorten the RTO. RTO is measured from the inject. Given the
+ * RTO per fault, as docs/design.md defines it: from the moment the fault
+ * took effect (its witness, on fault-applied; the inject for histories
+ * without one) to the first acknowledgement of a write INVOKED at or after
+ * that moment. A write sent before it and acknowledged after it says
+ * nothing about whether new clients are served, so it must not shorten
+ * the RTO; and the harness's own latency between the inject command and
+ * the fault taking effect is not the stack's recovery time. Given the
  * lost keys (from the RPO check), acknowledgements that were later lost do
  * not count either: an isolated primary answering is not service restored.
  * Run metrics are the worst fault's; null when there was no fault (listed as
@@ -101,7 +109,8 @@ export function checkRto(
     faults.length === 0 ? 'no fault was injected'
     : unmeasuredFault ? `fault ${unmeasuredFault.fault}: ${unmeasuredFault.unmeasured}`
     : null;
-  if (reason) for (const m of PER_FAULT_METRICS) unmeasured[m] = reason;
+  // The fault counts are measured (0) without a fault; only the per-fault metrics (the catalogue's needsFault) are not.
+  if (reason) for (const m of Object.keys(metrics) as RtoMetric[]) if (METRICS[m].needsFault) unmeasured[m] = reason;
   // The server's clock may be unreadable while the client side is fine: say so instead of a bare null.
   const badServerTime = faults.find((f) => f.recovered && f.serverRtoSeconds === null);
   if (!reason && badServerTime) unmeasured.server_rto_seconds = `fault ${badServerTime.fault}: the recovery write's serverTime "${badServerTime.firstOk?.serverTime}" is not a timestamp`;
@@ -111,24 +120,28 @@ export function checkRto(
 
 function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   const injectT = record.injectT;
-  // Until the fault's action returned, the old primary may still serve: only a
-  // write invoked after that proves recovery. RTO still counts from the inject.
-  const effectiveT = record.appliedT ?? injectT;
+  // Until the fault took effect the old primary may still serve: only a
+  // write invoked from then on proves recovery, and RTO counts from then.
+  const startT = record.appliedT ?? injectT;
+  const startAt = record.appliedAt ?? record.injectedAt;
   let lastBefore: { ok: StampedOk; op: WriteOp } | null = null;
   let recovery: { ok: StampedOk; op: WriteOp } | null = null;
   for (const entry of writes.oks) {
-    if (entry.ok.t < injectT) lastBefore = entry;
-    else if (entry.op.invoke.t >= effectiveT) {
+    if (entry.ok.t < startT) lastBefore = entry;
+    else if (entry.op.invoke.t >= startT) {
       recovery = entry;
       break;
     }
   }
 
   const endOfOutage = recovery ? recovery.op.invoke.t : Infinity;
-  const attempts = writes.invokeTimes.filter((t) => t >= injectT && t <= endOfOutage);
+  const attempts = writes.invokeTimes.filter((t) => t >= startT && t <= endOfOutage);
   const base = {
     fault: record.fault, kind: record.kind, targets: record.targets,
     injectT, injectedAt: record.injectedAt,
+    effectiveT: startT, effectiveAt: startAt,
+    injectToEffectSeconds: record.appliedT === null ? null : seconds(record.appliedT - injectT),
+    witness: record.witness ?? null,
     attemptsDuringOutage: recovery ? attempts.length - 1 : attempts.length,
     lastOkBefore: lastBefore && {
       key: lastBefore.op.key, ackT: lastBefore.ok.t, ackedAt: lastBefore.ok.wall,
@@ -139,7 +152,7 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   if (!recovery) {
     return {
       ...base, recovered: false, rtoSeconds: null, writeDowntimeSeconds: null, serverRtoSeconds: null,
-      resolutionSeconds: attempts.length > 0 ? seconds(largestGap([injectT, ...attempts])) : null,
+      resolutionSeconds: attempts.length > 0 ? seconds(largestGap([startT, ...attempts])) : null,
       firstOk: null, newTimeline: null, newInstance: null,
       ...(attempts.length === 0 ? { unmeasured: 'no write was attempted after it (did the workload stop?)' } : {}),
     };
@@ -148,7 +161,7 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   const ok = recovery.ok;
   // Acknowledgements between the last one before the fault and the recovery one:
   // a late ack of an old write splits the outage, and the longest piece is the downtime.
-  const from = lastBefore ? lastBefore.ok.t : injectT;
+  const from = lastBefore ? lastBefore.ok.t : startT;
   const ackTimes = [from];
   for (const entry of writes.oks) if (entry.ok.t > from && entry.ok.t <= ok.t) ackTimes.push(entry.ok.t);
   const serverMs = parseServerTime(ok.serverTime);
@@ -156,10 +169,10 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   return {
     ...base,
     recovered: true,
-    rtoSeconds: seconds(ok.t - injectT),
+    rtoSeconds: seconds(ok.t - startT),
     writeDowntimeSeconds: seconds(largestGap(ackTimes)),
-    serverRtoSeconds: Number.isNaN(serverMs) ? null : seconds(serverMs - Date.parse(record.injectedAt)),
-    resolutionSeconds: seconds(largestGap([injectT, ...attempts])),
+    serverRtoSeconds: Number.isNaN(serverMs) ? null : seconds(serverMs - Date.parse(startAt)),
+    resolutionSeconds: seconds(largestGap([startT, ...attempts])),
     firstOk: {
       key: recovery.op.key, process: recovery.op.process, invokeT: recovery.op.invoke.t,
       ackT: ok.t, ackedAt: ok.wall, instance: ok.instance, timeline: ok.timeline, serverTime: ok.serverTime,

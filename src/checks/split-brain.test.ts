@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CannedHistory, wallAt } from './canned-history.ts';
+import { CannedHistory, wallAt } from '../../test/support/canned-history.ts';
 import { checkSplitBrain } from './split-brain.ts';
 
 const primaryOn = (timeline: number) => ({ role: 'primary' as const, timeline, acceptsWrites: true });

@@ -1,4 +1,4 @@
-import type { MetricName } from './metric-names.ts';
+import type { MetricName } from './metric-catalogue.ts';
 
 /**
  * What every checker returns: metrics (numbers a threshold can gate on),

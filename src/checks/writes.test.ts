@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CannedHistory } from './canned-history.ts';
+import { CannedHistory } from '../../test/support/canned-history.ts';
 import { checkWrites } from './writes.ts';
 
 describe('checkWrites', () => {

@@ -1,5 +1,5 @@
 import { InterruptedError } from '../errors.ts';
-import type { TeardownStack } from '../runner/teardown-stack.ts';
+import type { TeardownStack } from '../lifecycle/teardown-stack.ts';
 
 const GRACE_MS = 20_000;
 

@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
-import {
-  DEFAULT_CLIENT_PORT,
-  DEFAULT_PATRONI,
-  DEFAULT_ZONES,
-  type LocalStackOptions,
-  type SyncMode,
-} from '../targets/local/stack-options.ts';
-import { TARGET_KINDS, type TargetKind } from '../targets/target.ts';
+import { DEFAULT_CLIENT_PORT, localStackOptions, type LocalStackOptions, type SyncMode } from '../targets/local/stack-options.ts';
 
 /** Flags shared by `up` and `run` that shape the local stack. */
 export interface StackFlags {
@@ -33,36 +26,26 @@ export function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
 
-export function parseTarget(value: string | undefined): TargetKind {
-  const target = value ?? 'local';
-  if (!(TARGET_KINDS as readonly string[]).includes(target)) {
-    throw new UsageError(`unknown target "${target}": expected one of ${TARGET_KINDS.join(', ')}`);
-  }
-  return target as TargetKind;
-}
-
 /** Builds the stack options: defaults, then the config file, then flags. Bad input → UsageError (exit 2). */
 export function localOptionsFromFlags(flags: StackFlags): LocalStackOptions {
   const file = flags.config ? readConfigFile(flags.config) : {};
   const patroniFile = (file.patroni ?? {}) as Record<string, unknown>;
-  const zones = flags.zones !== undefined ? splitZones(flags.zones) : ((file.zones as string[] | undefined) ?? DEFAULT_ZONES);
-  const synchronous = (flags.sync ?? (file.synchronous as string | undefined) ?? 'on') as SyncMode;
+  const defaults = localStackOptions(flags.runId ?? newRunId());
+  const synchronous = (flags.sync ?? (file.synchronous as string | undefined) ?? defaults.synchronous) as SyncMode;
   if (!SYNC_MODES.includes(synchronous)) {
     throw new UsageError(`synchronous mode "${synchronous}" is invalid: expected off, on or strict`);
   }
   return {
-    runId: flags.runId ?? newRunId(),
-    zones,
+    ...defaults,
+    zones: flags.zones !== undefined ? splitZones(flags.zones) : ((file.zones as string[] | undefined) ?? defaults.zones),
     synchronous,
-    syncStandbys: int(flags.syncStandbys, 'sync-standbys') ?? (file.syncStandbys as number | undefined) ?? 1,
+    syncStandbys: int(flags.syncStandbys, 'sync-standbys') ?? (file.syncStandbys as number | undefined) ?? defaults.syncStandbys,
     patroni: {
-      ttl: int(flags.ttl, 'ttl') ?? (patroniFile.ttl as number | undefined) ?? DEFAULT_PATRONI.ttl,
-      loopWait: int(flags.loopWait, 'loop-wait') ?? (patroniFile.loopWait as number | undefined) ?? DEFAULT_PATRONI.loopWait,
-      retryTimeout: int(flags.retryTimeout, 'retry-timeout') ?? (patroniFile.retryTimeout as number | undefined) ?? DEFAULT_PATRONI.retryTimeout,
+      ttl: int(flags.ttl, 'ttl') ?? (patroniFile.ttl as number | undefined) ?? defaults.patroni.ttl,
+      loopWait: int(flags.loopWait, 'loop-wait') ?? (patroniFile.loopWait as number | undefined) ?? defaults.patroni.loopWait,
+      retryTimeout: int(flags.retryTimeout, 'retry-timeout') ?? (patroniFile.retryTimeout as number | undefined) ?? defaults.patroni.retryTimeout,
     },
-    dcs: 'per-zone',
-    failsafe: false,
-    etcdApi: etcdApi(flags.etcdApi ?? (file.etcdApi as string | undefined) ?? 'v2'),
+    etcdApi: etcdApi(flags.etcdApi ?? (file.etcdApi as string | undefined) ?? defaults.etcdApi),
     clientPort: int(flags.port, 'port') ?? (file.port as number | undefined) ?? DEFAULT_CLIENT_PORT,
     ...(flags.subnet ?? file.subnet ? { subnet: (flags.subnet ?? file.subnet) as string } : {}),
   };

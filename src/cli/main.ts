@@ -1,7 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, PgdrillError } from '../errors.ts';
+import { allTargetFlags, TARGET_KINDS } from '../targets/registry.ts';
+import { PGDRILL_VERSION } from '../version.ts';
 import { cleanupCommand, downCommand } from './commands/down.ts';
 import { compareCommand, type CompareFlags } from './commands/compare.ts';
+import { restoreTestCommand, type RestoreTestFlags } from './commands/restore-test.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { statusCommand } from './commands/status.ts';
 import { listCommand, runCommand, type RunFlags } from './commands/run.ts';
@@ -11,7 +14,7 @@ import type { StackFlags } from './local-options.ts';
 /** Adds the options that shape a stack (shared by `up` and `run`). */
 export function addStackOptions(command: Command): Command {
   return command
-    .addOption(new Option('--target <target>', 'where the stack runs: local, kind, kubernetes').default('local'))
+    .addOption(targetOption())
     .option('--zones <list>', 'comma-separated zone names, one instance and one etcd member each (default a,b,c)')
     .option('--sync <mode>', 'synchronous replication: off, on or strict (default on)')
     .option('--sync-standbys <n>', 'synchronous standbys a commit waits for (default 1)')
@@ -25,10 +28,20 @@ export function addStackOptions(command: Command): Command {
     .option('--config <file>', 'JSON file with zones, synchronous, syncStandbys, patroni {ttl, loopWait, retryTimeout}, port, subnet');
 }
 
+function targetOption(): Option {
+  return new Option('--target <target>', `where the stack runs: ${TARGET_KINDS.join(', ')}`).default('local');
+}
+
+/** Every target kind's own flags; the chosen target refuses another kind's (src/targets/registry.ts). */
+function addTargetFlags(command: Command): Command {
+  for (const flag of allTargetFlags()) command.option(flag.flags, flag.description);
+  return command;
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('pgdrill')
     .description('Chaos and verification harness for PostgreSQL high availability and point-in-time recovery')
-    .version('0.1.0')
+    .version(PGDRILL_VERSION)
     .showSuggestionAfterError(true)
     // One line per error: a suggestion ("Did you mean up?") joins the message.
     .configureOutput({ outputError: (text, write) => write(`pgdrill: ${text.trim().replace(/\n+/g, ' ')}\n`) })
@@ -41,16 +54,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('run')
     .description('run drills: scenario files, names of shipped scenarios (see "pgdrill list") or folders; several make a suite')
     .argument('<scenarios...>', 'scenario files (.ts), names or folders, run in order')
-    .addOption(new Option('--target <target>', 'where the stack runs: local, kind, kubernetes').default('local'))
+    .addOption(targetOption())
     .option('--report-dir <dir>', 'where reports go (a folder per run inside it)', 'reports')
     .option('--keep', 'keep the stack running after the drill (faults are still healed)')
-    .option('--port <port>', 'client endpoint port on 127.0.0.1 (default: any free one)')
-    .option('--subnet <cidr>', 'the run network, a /24 inside 198.18.0.0/15 (default: first free)')
-    .option('--context <name>', 'kube context (--target kubernetes; default: the current one)')
-    .option('--namespace <name>', 'existing namespace to drill in (--target kubernetes)')
-    .option('--allow-destructive <namespace...>', 'namespaces where faults may run on an existing cluster (--target kubernetes)')
     .option('--pushgateway <url>', 'push each run\'s metrics to this Prometheus Pushgateway')
+    .option('--textfile-dir <dir>', "write each run's metrics to <dir>/pgdrill-<scenario>-<target>.prom for node_exporter's textfile collector (the newest run replaces the older)")
     .action(async (scenarios: string[], flags: RunFlags) => setExit(await runCommand(scenarios, flags)));
+  addTargetFlags(program.commands.find((c) => c.name() === 'run')!);
   program
     .command('compare')
     .description('compare two runs or suites (A the baseline, B the candidate) metric by metric; exit 1 on a regression')
@@ -58,7 +68,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<b>', 'run or suite report folder (candidate)')
     .option('--tolerance <metric=value>', 'allowed worsening of a metric: a number in its unit, or N% of A; repeat per metric', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--json', 'print JSON instead of Markdown')
+    .option('--strict', 'exit 2 when A and B are the same run of a scenario (otherwise a warning)')
     .action(async (a: string, b: string, flags: CompareFlags) => setExit(await compareCommand(a, b, flags)));
+  program
+    .command('restore-test')
+    .description("restore an existing repository's latest backup (or a time) into a scratch instance, check it, report; read-only for the source")
+    .requiredOption('--config <file>', 'JSON: {"source": {"run": "<run id>"}, "target": "latest" | ISO time, "assertions": "file.json", "thresholds": [...]}')
+    .option('--report-dir <dir>', 'where the report goes (a folder inside it)', 'reports')
+    .action(async (flags: RestoreTestFlags) => setExit(await restoreTestCommand(flags)));
   program
     .command('list')
     .description('list the shipped scenarios')
@@ -74,11 +91,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('remove everything of one run')
     .option('--run <id>', 'which run (default: the only one up)')
     .action(async (flags: { run?: string }) => setExit(await downCommand(flags)));
-  program
-    .command('cleanup')
-    .description('remove everything labelled pgdrill.run (runs killed before their teardown)')
-    .option('--run <id>', 'only this run')
-    .action(async (flags: { run?: string }) => setExit(await cleanupCommand(flags)));
+  addTargetFlags(
+    program
+      .command('cleanup')
+      .description('remove what runs killed before their teardown left behind (local: everything labelled pgdrill.run)')
+      .addOption(targetOption())
+      .option('--run <id>', 'only this run (kind and kubernetes: required)'),
+  ).action(async (flags: { run?: string; target?: string }) => setExit(await cleanupCommand(flags)));
   program
     .command('doctor')
     .description('list each prerequisite and its state')
@@ -87,7 +106,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-/** Runs the CLI; returns the exit code (shared/DESIGN.md "Outcomes"). */
+/** Runs the CLI; returns the exit code (docs/design.md "Verdicts and exit codes"). */
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.pass;
   const program = buildProgram((code) => {

@@ -1,4 +1,5 @@
 import { PgdrillError, EXIT } from '../errors.ts';
+import { DrillInconclusive } from '../lifecycle/drill-inconclusive.ts';
 
 /** The target cannot perform a fault the scenario asks for: the run is skipped, with the reason. */
 export class FaultUnsupportedError extends PgdrillError {
@@ -16,3 +17,6 @@ export class FaultTargetError extends PgdrillError {
     super(message, { exitCode: EXIT.infrastructure, context, cause });
   }
 }
+
+/** A fault whose witness never saw it take effect: nothing the run measures would mean anything (inconclusive, exit 3). */
+export class FaultNotInEffect extends DrillInconclusive {}

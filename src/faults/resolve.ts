@@ -10,6 +10,15 @@ export function zoneOf(target: string): string | null {
   return target.startsWith('zone:') ? target.slice('zone:'.length) : null;
 }
 
+/** The zones of zone targets; a target that is not a zone is a mistake of the definition. */
+export function zonesOf(targets: readonly string[]): string[] {
+  return targets.map((t) => {
+    const zone = zoneOf(t);
+    if (zone === null) throw new FaultTargetError(`"${t}" is not a zone`);
+    return zone;
+  });
+}
+
 export async function topologyWithPrimary(target: StartedTarget): Promise<Topology & { primary: string }> {
   const topology = await target.topology();
   if (!topology.primary) throw new FaultTargetError('no primary to aim the fault at', { topology });
@@ -22,6 +31,11 @@ export function chooseReplica(topology: Topology): string {
   const replica = running.find((i) => i.role === 'sync-replica') ?? running.find((i) => i.role === 'replica');
   if (!replica) throw new FaultTargetError('no running replica to aim the fault at', { topology });
   return replica.name;
+}
+
+/** The usual resolveTargets of a fault definition: the scenario's target word, resolved on the current topology. */
+export async function byTargetWord(context: { target: StartedTarget }, request: { target: string }): Promise<string[]> {
+  return resolveTargetWord(context.target, request.target);
 }
 
 /** Resolves a scenario's target words (primary, replica, primary-zone, replica-zones, zone:x) to instance names or zone targets. */

@@ -1,6 +1,6 @@
 /**
  * The history: the only contract between workload, faults, observers and
- * checkers (shared/DESIGN.md). An append-only stream of events, each stamped
+ * checkers (docs/design.md). An append-only stream of events, each stamped
  * with `t` (milliseconds since the run started, on a monotonic clock: use it
  * for every duration) and `wall` (ISO 8601 wall-clock time: use it to compare
  * with server-side timestamps and to pick PITR targets).
@@ -13,7 +13,7 @@ export interface Stamp {
   wall: string;
 }
 
-export type PhaseName = 'provision' | 'warm-up' | 'steps' | 'recover' | 'verify' | 'report' | 'teardown';
+export type PhaseName = 'provision' | 'warm-up' | 'steady-state' | 'steps' | 'recover' | 'verify' | 'report' | 'teardown';
 
 export interface RunStartEvent {
   type: 'run-start';
@@ -94,17 +94,24 @@ export interface InfoEvent {
 
 export type WriteOutcomeEvent = OkEvent | FailEvent | InfoEvent;
 
-export type FaultKind =
-  | 'primary-kill'
-  | 'postgres-kill'
-  | 'switchover'
-  | 'zone-loss'
-  | 'partition'
-  | 'freeze'
-  | 'stalled-archive'
-  | 'dcs-loss'
-  | 'replica-kill'
-  | 'replica-lag';
+/**
+ * Every fault kind, the one list: src/faults/catalogue.ts must define each
+ * (the compiler says which is missing), and scenarios may inject each.
+ */
+export const FAULT_KINDS = [
+  'primary-kill',
+  'postgres-kill',
+  'switchover',
+  'zone-loss',
+  'partition',
+  'freeze',
+  'stalled-archive',
+  'dcs-loss',
+  'replica-kill',
+  'replica-lag',
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface InjectEvent {
   type: 'inject';
@@ -113,19 +120,45 @@ export interface InjectEvent {
   kind: FaultKind;
   /** Instance or zone names the fault hit, resolved at inject time (e.g. the primary's name). */
   targets: string[];
+  /** The primary just before the inject, as the engine reported it (absent when there was none, or in older histories). */
+  primary?: string;
 }
 
 /**
- * The fault's action returned: from here on it is surely in effect (a killed
- * container is no longer running). Between inject and this event the old
- * primary may still acknowledge writes, so RTO counts only writes invoked
- * after it as recovery, while still measuring from the inject.
+ * The fault is surely in effect: its witness (src/faults/kinds/*) saw it.
+ * `at` is when it took effect: the first observation that saw it, or the
+ * moment its inject returned where nothing outside can date it more
+ * closely. RTO is measured from `at`, and only writes invoked after it
+ * count as recovery (before it the old primary may still answer).
  */
 export interface FaultAppliedEvent {
   type: 'fault-applied';
   fault: string;
   /** How the fault was applied, when the target had to choose (e.g. "tbf rate limit: netem unavailable"). */
   detail?: string;
+  /** When the fault took effect (absent in histories of pgdrill before witnesses: then the event's own stamp). */
+  at?: Stamp;
+  /** What proved it: the dating observation and the proof, as evidence lines. */
+  witness?: string;
+  dated?: 'by-observation' | 'by-inject';
+  /** The RTO the stack's configuration predicts for this fault, at most (absent when it predicts none). */
+  expected?: { maxSeconds: number; basis: string };
+}
+
+/** The fault's witness never saw it take effect within its bound: the run measures nothing and is inconclusive. */
+export interface FaultNotAppliedEvent {
+  type: 'fault-not-applied';
+  fault: string;
+  reason: string;
+}
+
+/** After a heal: whether the stack reached the healed state within the bound (what showed it, or what was missing). */
+export interface HealVerifiedEvent {
+  type: 'heal-verified';
+  fault: string;
+  confirmed: boolean;
+  evidence?: string;
+  problem?: string;
 }
 
 export interface HealEvent {
@@ -178,11 +211,47 @@ export interface LagEvent {
   replica: string;
   lagBytes: number | null;
   syncState: string | null;
+  /** pg_stat_replication.state: streaming, catchup, startup, ... */
+  state?: string | null;
 }
 
 export interface MarkEvent {
   type: 'mark';
   name: string;
+}
+
+/**
+ * Before the first step: whether the stack had its configured shape (a
+ * primary, every replica streaming, the synchronous standby when
+ * configured, archiving working, a backup for PITR drills), and that shape,
+ * which the recovery checker measures the return to.
+ */
+export interface SteadyStateEvent {
+  type: 'steady-state';
+  ok: boolean;
+  primary: string | null;
+  /** Every instance of the configured shape. */
+  instances: string[];
+  synchronous: boolean;
+  /** What was checked, one line each (or what did not hold). */
+  checks: string[];
+}
+
+/** Rows a scenario's own SQL step removed from the writes table: intentional, never counted as lost. */
+export interface RowsDeletedEvent {
+  type: 'rows-deleted';
+  /** The step's statement as written. */
+  statement: string;
+  keys: string[];
+}
+
+/** The backup the runner takes after a failover (a repository on the new timeline must take backups). */
+export interface FailoverBackupEvent {
+  type: 'failover-backup';
+  ok: boolean;
+  seconds: number;
+  id?: string;
+  error?: string;
 }
 
 export type HistoryBody =
@@ -196,11 +265,16 @@ export type HistoryBody =
   | InfoEvent
   | InjectEvent
   | FaultAppliedEvent
+  | FaultNotAppliedEvent
+  | HealVerifiedEvent
   | HealEvent
   | ProbeEvent
   | ArchiveEvent
   | LagEvent
-  | MarkEvent;
+  | MarkEvent
+  | SteadyStateEvent
+  | RowsDeletedEvent
+  | FailoverBackupEvent;
 
 export type HistoryEvent = Stamp & HistoryBody;
 

@@ -8,7 +8,7 @@
 import type { ArchiveEvent, HistoryBody } from '../history/events.ts';
 import type { InstanceEndpoint } from '../targets/endpoints.ts';
 import { InstanceConnection } from './instance-connection.ts';
-import { runEvery, settleWithin, type Observer } from './sampling-loop.ts';
+import { InstanceSampling, type SamplingUnit } from './sampling-loop.ts';
 
 export interface ArchiveSamplerOptions {
   instances: readonly InstanceEndpoint[];
@@ -47,38 +47,24 @@ interface ArchiverRow {
   current_wal: string | null;
 }
 
-export class ArchiveSampler implements Observer {
-  private readonly controller = new AbortController();
-  private readonly loops: Promise<void>[] = [];
-  private readonly connections: InstanceConnection[];
-  private failure: unknown;
-
-  constructor(private readonly options: ArchiveSamplerOptions) {
-    this.connections = options.instances.map(
-      (endpoint) => new InstanceConnection(endpoint, { connectTimeoutMs: options.timeoutMs ?? 1_000, applicationName: 'pgdrill-archive-sampler' }),
+export class ArchiveSampler extends InstanceSampling {
+  constructor(options: ArchiveSamplerOptions) {
+    const timeoutMs = options.timeoutMs ?? 1_000;
+    super(
+      options.intervalMs ?? 1_000,
+      options.record,
+      options.instances.map((endpoint): SamplingUnit => {
+        const connection = new InstanceConnection(endpoint, { connectTimeoutMs: timeoutMs, applicationName: 'pgdrill-archive-sampler' });
+        const access = { walSize: true };
+        return {
+          sample: async () => {
+            const event = await sampleArchive(connection, timeoutMs, access);
+            return event ? [event] : [];
+          },
+          close: () => connection.close(),
+        };
+      }),
     );
-  }
-
-  start(): void {
-    for (const connection of this.connections) {
-      const access = { walSize: true };
-      const sample = async () => {
-        const event = await sampleArchive(connection, this.options.timeoutMs ?? 1_000, access);
-        if (event && !this.controller.signal.aborted) this.options.record(event);
-      };
-      this.loops.push(
-        runEvery(this.options.intervalMs ?? 1_000, this.controller.signal, sample).catch((error: unknown) => {
-          this.failure ??= error;
-        }),
-      );
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.controller.abort();
-    for (const connection of this.connections) connection.close();
-    await settleWithin(this.loops, 200);
-    if (this.failure !== undefined) throw this.failure;
   }
 }
 

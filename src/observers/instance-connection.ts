@@ -8,8 +8,8 @@
  * any the role carries (a cancelled synchronous commit wait is reported as a
  * success by PostgreSQL, which would make a canary lie).
  */
-import { connect as netConnect } from 'node:net';
 import pg from 'pg';
+import { sendCancelRequest } from '../postgres/cancel-request.ts';
 import type { InstanceEndpoint } from '../targets/endpoints.ts';
 
 export type InstanceAnswer<R> =
@@ -139,7 +139,7 @@ export class InstanceConnection {
     this.forget(client);
     const key = client as unknown as { processID: number | null; secretKey: number | null };
     if (cancel && key.processID !== null && key.secretKey !== null) {
-      sendCancelRequest(this.endpoint.connection.host, this.endpoint.connection.port, key.processID, key.secretKey);
+      sendCancelRequest(this.endpoint.connection.host, this.endpoint.connection.port, key.processID, key.secretKey, 1_000);
     }
     // With a statement active, end() destroys the socket instead of waiting.
     client.end().catch(() => undefined);
@@ -158,22 +158,4 @@ function failure(error: unknown, reachable: boolean): InstanceAnswer<never> {
   }
   const message = error instanceof Error ? error.message || (error as NodeJS.ErrnoException).code || error.name : String(error);
   return { ok: false, reachable, timedOut: false, error: message };
-}
-
-/**
- * The protocol's CancelRequest (16 bytes on a connection of its own). Frees a
- * backend we stopped waiting for: a canary commit stuck waiting for a
- * synchronous standby would otherwise hold a connection slot until the
- * standby returns.
- */
-function sendCancelRequest(host: string, port: number, processId: number, secretKey: number): void {
-  const message = Buffer.alloc(16);
-  message.writeInt32BE(16, 0);
-  message.writeInt32BE(80877102, 4);
-  message.writeInt32BE(processId, 8);
-  message.writeInt32BE(secretKey, 12);
-  const socket = netConnect({ host, port });
-  socket.setTimeout(1_000, () => socket.destroy());
-  socket.once('error', () => socket.destroy());
-  socket.once('connect', () => socket.end(message));
 }

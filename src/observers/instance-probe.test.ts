@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryBody, ProbeEvent } from '../history/events.ts';
 import type { InstanceEndpoint } from '../targets/endpoints.ts';
-import { LocalPostgres } from '../workload/testing/local-postgres.ts';
+import { LocalPostgres } from '../../test/support/local-postgres.ts';
 import { InstanceProbe, type InstanceProbeOptions } from './instance-probe.ts';
 
 interface Timed {

@@ -13,7 +13,8 @@ import type { HistoryBody, ProbeEvent } from '../history/events.ts';
 import type { InstanceEndpoint } from '../targets/endpoints.ts';
 import { Canary } from './canary.ts';
 import { InstanceConnection } from './instance-connection.ts';
-import { runEvery, settleWithin, type Observer } from './sampling-loop.ts';
+import { InstanceSampling, type SamplingUnit } from './sampling-loop.ts';
+import { INSTANCE_TIMELINE_SQL } from '../postgres/instance-sql.ts';
 
 export interface InstanceProbeOptions {
   instances: readonly InstanceEndpoint[];
@@ -31,18 +32,12 @@ export interface InstanceProbeOptions {
 }
 
 /**
- * One round trip. Timeline on a primary: from the current WAL file name
- * (pg_control_checkpoint() lags until the next checkpoint after a promotion).
- * On a replica: the timeline it receives from its upstream, else the last
- * checkpoint's (no WAL receiver: restoring from the archive, disconnected).
- * Sync-rep waiters leave out our own canary: its wait shows as acceptsWrites null.
+ * One round trip (timeline: see INSTANCE_TIMELINE_SQL). Sync-rep waiters
+ * leave out our own canary: its wait shows as acceptsWrites null.
  */
 const STATUS_SQL = `SELECT
   pg_is_in_recovery() AS in_recovery,
-  CASE WHEN pg_is_in_recovery()
-    THEN coalesce((SELECT nullif(received_tli, 0) FROM pg_stat_wal_receiver LIMIT 1), (pg_control_checkpoint()).timeline_id)
-    ELSE ('x' || substring(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
-  END AS timeline,
+  ${INSTANCE_TIMELINE_SQL} AS timeline,
   (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn,
   (SELECT count(*) FROM pg_stat_activity
     WHERE wait_event = 'SyncRep' AND application_name IS DISTINCT FROM 'pgdrill-canary')::int AS sync_rep_waiters`;
@@ -54,53 +49,25 @@ interface StatusRow {
   sync_rep_waiters: number;
 }
 
-export class InstanceProbe implements Observer {
-  private readonly controller = new AbortController();
-  private readonly loops: Promise<void>[] = [];
-  private readonly probes: SingleInstanceProbe[];
-  private failure: unknown;
-
-  constructor(private readonly options: InstanceProbeOptions) {
+export class InstanceProbe extends InstanceSampling {
+  constructor(options: InstanceProbeOptions) {
     const settings = {
       timeoutMs: options.timeoutMs ?? 1_000,
       canaryTimeoutMs: options.canaryTimeoutMs ?? 1_000,
       canaryAbandonMs: options.canaryAbandonMs ?? 30_000,
       canary: options.canary ?? true,
     };
-    const record = (body: HistoryBody) => {
-      // A probe that answers after stop() is not part of the run.
-      if (!this.controller.signal.aborted) options.record(body);
-    };
-    this.probes = options.instances.map((endpoint) => new SingleInstanceProbe(endpoint, settings, record));
-  }
-
-  start(): void {
-    const intervalMs = this.options.intervalMs ?? 250;
-    for (const probe of this.probes) {
-      this.loops.push(
-        runEvery(intervalMs, this.controller.signal, () => probe.probe()).catch((error: unknown) => {
-          this.failure ??= error;
-        }),
-      );
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.controller.abort();
-    for (const probe of this.probes) probe.close();
-    await settleWithin(this.loops, 200);
-    if (this.failure !== undefined) throw this.failure;
+    super(options.intervalMs ?? 250, options.record, options.instances.map((endpoint) => new SingleInstanceProbe(endpoint, settings)));
   }
 }
 
-class SingleInstanceProbe {
+class SingleInstanceProbe implements SamplingUnit {
   private readonly status: InstanceConnection;
   private readonly canary: Canary;
 
   constructor(
     private readonly endpoint: InstanceEndpoint,
     private readonly settings: { timeoutMs: number; canaryTimeoutMs: number; canaryAbandonMs: number; canary: boolean },
-    private readonly record: (body: ProbeEvent) => void,
   ) {
     const connect = { connectTimeoutMs: settings.timeoutMs, applicationName: 'pgdrill-probe' };
     this.status = new InstanceConnection(endpoint, connect);
@@ -111,20 +78,21 @@ class SingleInstanceProbe {
     });
   }
 
-  async probe(): Promise<void> {
+  async sample(): Promise<ProbeEvent[]> {
     const started = performance.now();
     const instance = this.endpoint.name;
     const answer = await this.status.query<StatusRow>({ text: STATUS_SQL }, this.settings.timeoutMs);
     if (!answer.ok) {
       if (!answer.reachable) this.canary.discard();
-      this.record({
-        type: 'probe',
-        instance,
-        reachable: answer.reachable,
-        latencyMs: elapsed(started),
-        error: answer.sqlState ? `${answer.error} (SQLSTATE ${answer.sqlState})` : answer.error,
-      });
-      return;
+      return [
+        {
+          type: 'probe',
+          instance,
+          reachable: answer.reachable,
+          latencyMs: elapsed(started),
+          error: answer.sqlState ? `${answer.error} (SQLSTATE ${answer.sqlState})` : answer.error,
+        },
+      ];
     }
     const row = answer.rows[0];
     if (!row) throw new Error('status query returned no row');
@@ -140,7 +108,7 @@ class SingleInstanceProbe {
       acceptsWrites = canary.acceptsWrites;
       canaryError = canary.error;
     }
-    this.record({
+    return [{
       type: 'probe',
       instance,
       reachable: true,
@@ -151,7 +119,7 @@ class SingleInstanceProbe {
       syncRepWaiters: row.sync_rep_waiters,
       latencyMs: elapsed(started),
       ...(canaryError === undefined ? {} : { error: canaryError }),
-    });
+    }];
   }
 
   close(): void {

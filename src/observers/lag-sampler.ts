@@ -11,7 +11,7 @@
 import type { HistoryBody, LagEvent } from '../history/events.ts';
 import type { InstanceEndpoint } from '../targets/endpoints.ts';
 import { InstanceConnection } from './instance-connection.ts';
-import { runEvery, settleWithin, type Observer } from './sampling-loop.ts';
+import { InstanceSampling, type SamplingUnit } from './sampling-loop.ts';
 
 export interface LagSamplerOptions {
   instances: readonly InstanceEndpoint[];
@@ -27,6 +27,7 @@ const REPLICATION_SQL = `SELECT
   pg_is_in_recovery() AS in_recovery,
   coalesce(nullif(application_name, ''), host(client_addr), 'pid ' || pid) AS replica,
   sync_state,
+  state,
   CASE WHEN pg_is_in_recovery() THEN NULL
        ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 END AS lag_bytes
 FROM pg_stat_replication`;
@@ -35,41 +36,21 @@ interface ReplicationRow {
   in_recovery: boolean;
   replica: string;
   sync_state: string | null;
+  state: string | null;
   lag_bytes: number | null;
 }
 
-export class LagSampler implements Observer {
-  private readonly controller = new AbortController();
-  private readonly loops: Promise<void>[] = [];
-  private readonly connections: InstanceConnection[];
-  private failure: unknown;
-
-  constructor(private readonly options: LagSamplerOptions) {
-    this.connections = options.instances.map(
-      (endpoint) => new InstanceConnection(endpoint, { connectTimeoutMs: options.timeoutMs ?? 1_000, applicationName: 'pgdrill-lag-sampler' }),
+export class LagSampler extends InstanceSampling {
+  constructor(options: LagSamplerOptions) {
+    const timeoutMs = options.timeoutMs ?? 1_000;
+    super(
+      options.intervalMs ?? 1_000,
+      options.record,
+      options.instances.map((endpoint): SamplingUnit => {
+        const connection = new InstanceConnection(endpoint, { connectTimeoutMs: timeoutMs, applicationName: 'pgdrill-lag-sampler' });
+        return { sample: () => sampleLag(connection, timeoutMs), close: () => connection.close() };
+      }),
     );
-  }
-
-  start(): void {
-    for (const connection of this.connections) {
-      const sample = async () => {
-        const events = await sampleLag(connection, this.options.timeoutMs ?? 1_000);
-        if (this.controller.signal.aborted) return;
-        for (const event of events) this.options.record(event);
-      };
-      this.loops.push(
-        runEvery(this.options.intervalMs ?? 1_000, this.controller.signal, sample).catch((error: unknown) => {
-          this.failure ??= error;
-        }),
-      );
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.controller.abort();
-    for (const connection of this.connections) connection.close();
-    await settleWithin(this.loops, 200);
-    if (this.failure !== undefined) throw this.failure;
   }
 }
 
@@ -84,5 +65,6 @@ async function sampleLag(connection: InstanceConnection, timeoutMs: number): Pro
       replica: row.replica,
       lagBytes: row.lag_bytes,
       syncState: row.sync_state,
+      state: row.state,
     }));
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveEvent, HistoryBody, LagEvent } from '../history/events.ts';
-import { LocalPostgres } from '../workload/testing/local-postgres.ts';
+import { LocalPostgres } from '../../test/support/local-postgres.ts';
 import { ArchiveSampler } from './archive-sampler.ts';
 import { LagSampler } from './lag-sampler.ts';
 

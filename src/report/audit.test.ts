@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redactCommandLine } from './audit.ts';
-import { cannedResult } from './canned-run.ts';
+import { cannedResult } from '../../test/support/canned-run.ts';
 import { jsonReporter, REPORT_JSON } from './json.ts';
-import { renderMarkdown, shellLine } from './markdown.ts';
-import { runReporters } from './reporter.ts';
+import { shellLine } from './format.ts';
+import { renderMarkdown } from './markdown.ts';
+import { publishRun } from './publish.ts';
 
 describe('audit', () => {
   it('report.json holds when, where, who, versions, images, scenario hash, thresholds and the command', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pgdrill-audit-'));
-    await runReporters([jsonReporter], await cannedResult(), { reportDir: dir });
+    await publishRun(await cannedResult(), { reportDir: dir, reporters: [jsonReporter] });
     const { audit } = JSON.parse(readFileSync(join(dir, REPORT_JSON), 'utf8'));
     expect(audit).toEqual({
       startedAt: '2025-01-01T10:00:00.000Z',
@@ -32,13 +33,13 @@ describe('audit', () => {
   it('report.md has an audit section a person can sign off', async () => {
     const md = renderMarkdown(await cannedResult());
     const audit = md.slice(md.indexOf('## Audit'), md.indexOf('## Configuration'));
-    expect(audit).toContain('| When | 2025-01-01T10:00:00.000Z to 2025-01-01T10:01:00.000Z (60 s) |');
-    expect(audit).toContain('| Where | host `drill-host`, target local |');
-    expect(audit).toContain('| Who | sre |');
-    expect(audit).toContain(`| Scenario sha256 | \`${'ab'.repeat(32)}\` |`);
-    expect(audit).toContain('| Thresholds | `rto_seconds <= 30`, `lost_writes == 0`, `split_brain_windows == 0` |');
-    expect(audit).toContain(`| Image id | \`sha256:${'cd'.repeat(32)}\` |`);
-    expect(audit).toContain('| Command line | `/usr/bin/node /opt/pgdrill/bin/pgdrill.js run primary-kill --report-dir out` |');
+    expect(audit).toContain('- **When:** 2025-01-01T10:00:00.000Z to 2025-01-01T10:01:00.000Z (60 s)');
+    expect(audit).toContain('- **Where:** host `drill-host`, target local');
+    expect(audit).toContain('- **Who:** sre');
+    expect(audit).toContain(`- **Scenario sha256:** \`${'ab'.repeat(32)}\``);
+    expect(audit).toContain('- **Thresholds:** `rto_seconds <= 30`, `lost_writes == 0`, `split_brain_windows == 0`');
+    expect(audit).toContain(`- **Image id:** \`sha256:${'cd'.repeat(32)}\``);
+    expect(audit).toContain('- **Command line:** `/usr/bin/node /opt/pgdrill/bin/pgdrill.js run primary-kill --report-dir out`');
     expect(audit).toContain('| patroni | 3.0.2 |');
   });
 

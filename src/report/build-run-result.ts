@@ -1,11 +1,10 @@
 import type { RunAnalysis } from '../checks/analyze.ts';
 import { listFaults } from '../checks/faults.ts';
-import { METRIC_NAMES, type Metrics } from '../checks/metric-names.ts';
-import { judgeThresholds, mergeVerdicts, type Verdict } from '../checks/verdict.ts';
+import { METRIC_NAMES, type Metrics } from '../checks/metric-catalogue.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import { HISTORY_FILE } from '../history/recorder.ts';
+import type { RunJudgement } from '../judge/judge-run.ts';
 import { describeStep } from '../scenario/describe-step.ts';
-import { evaluateThresholds } from '../scenario/thresholds.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { buildAudit } from './audit.ts';
 import type { FaultSummary, RunResult } from './run-result.ts';
@@ -25,8 +24,8 @@ export interface RunResultInput {
   history: readonly HistoryEvent[];
   /** Null when the run ended before the checkers could run. */
   analysis: RunAnalysis | null;
-  /** The runner's own verdict when the run did not complete normally; merged with the thresholds' verdict. */
-  outcome?: { verdict: Exclude<Verdict, 'pass' | 'fail'>; reason: string };
+  /** The verdict, its reasons and the thresholds' results (judge/judge-run.ts). */
+  judgement: RunJudgement;
   errors?: string[];
   /** The command that started the run, for the audit section (default: process.argv, redacted either way). */
   commandLine?: readonly string[];
@@ -35,28 +34,11 @@ export interface RunResultInput {
 }
 
 /**
- * Assembles the RunResult: evaluates the thresholds over the metrics, merges
- * their verdict with the runner's outcome (interrupted > fail > inconclusive
- * > skipped > pass), and derives faults and the timeline from the history.
+ * Assembles the RunResult from what the run measured and how it was judged,
+ * and derives faults and the timeline from the history. It decides nothing.
  */
 export function buildRunResult(input: RunResultInput): RunResult {
-  const { scenario, analysis } = input;
-  const thresholds = analysis ? evaluateThresholds(scenario.thresholds, analysis.metrics) : [];
-  const verdicts: Verdict[] = [];
-  const reasons: string[] = [];
-  if (input.outcome) {
-    verdicts.push(input.outcome.verdict);
-    reasons.push(input.outcome.reason);
-  }
-  if (analysis) {
-    const judged = judgeThresholds(thresholds, analysis.unmeasured);
-    verdicts.push(judged.verdict);
-    reasons.push(...judged.reasons);
-  } else if (!input.outcome) {
-    // No checks and no reason given: whatever happened, nothing was shown to pass.
-    verdicts.push('inconclusive');
-    reasons.push('the run ended before its checks ran');
-  }
+  const { scenario, analysis, judgement } = input;
   const rto = analysis?.evidence.rto.faults ?? [];
   const thresholdTexts = scenario.thresholds.map((t) => t.expression);
 
@@ -68,8 +50,8 @@ export function buildRunResult(input: RunResultInput): RunResult {
     scenarioSha256: input.scenarioSha256,
     target: input.target,
     runId: input.runId,
-    verdict: mergeVerdicts(...verdicts),
-    verdictReasons: reasons,
+    verdict: judgement.verdict,
+    verdictReasons: [...judgement.reasons],
     startedAt: input.startedAt,
     finishedAt: input.finishedAt,
     durationSeconds: Math.max(0, (Date.parse(input.finishedAt) - Date.parse(input.startedAt)) / 1000),
@@ -83,7 +65,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
     },
     metrics: analysis ? analysis.metrics : emptyMetrics(),
     unmeasured: analysis ? analysis.unmeasured : {},
-    thresholds,
+    thresholds: [...judgement.thresholds],
     faults: summarizeFaults(input.history),
     rto,
     evidence: analysis?.evidence ?? null,
@@ -115,6 +97,10 @@ export function summarizeFaults(history: readonly HistoryEvent[]): FaultSummary[
     injectedAt: f.injectedAt,
     healedAt: f.healedAt,
     healOutcome: f.healOutcome,
+    inEffectAt: f.appliedAt,
+    witness: f.witness ?? null,
+    ...(f.notApplied ? { notApplied: f.notApplied } : {}),
+    ...(f.healVerified ? { healVerified: f.healVerified } : {}),
   }));
 }
 

@@ -1,4 +1,4 @@
-import type { Verdict } from '../checks/verdict.ts';
+import type { Verdict } from '../judge/verdict.ts';
 import { cleanText } from './xml-text.ts';
 
 /** Markup that is already safe; everything else given to these helpers is escaped. */
@@ -92,11 +92,11 @@ h1 { font-size: 22px; margin: 0 0 4px; display: flex; gap: 12px; align-items: ce
 h2 { font-size: 17px; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 14px; margin: 18px 0 6px; }
 p { margin: 6px 0; }
-.description, .muted { color: var(--muted); }
+.muted { color: var(--muted); }
 .verdict { display: inline-block; padding: 2px 10px; border-radius: 4px; font-size: 14px; font-weight: 700; letter-spacing: .04em; color: #fff; }
 .verdict-pass { background: #2e7d32; } .verdict-fail { background: #c62828; } .verdict-inconclusive { background: #ef6c00; }
 .verdict-skipped { background: #607d8b; } .verdict-interrupted { background: #6a1b9a; }
-ul.reasons { margin: 8px 0; padding-left: 20px; } ul.reasons li { margin: 2px 0; }
+ul { margin: 8px 0; padding-left: 20px; } ul li { margin: 2px 0; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 4px; font-size: 13px; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 thead th { background: var(--head); font-weight: 600; }
@@ -106,8 +106,36 @@ tr.bad td { background: #fdecea; } tr.good td:last-child { color: #2e7d32; } tr.
 code { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; background: #f3f6f8; padding: 0 3px; border-radius: 3px; overflow-wrap: anywhere; }
 #metrics td:first-child, #thresholds td:first-child, #metrics code { white-space: nowrap; overflow-wrap: normal; }
 figure { margin: 8px 0; overflow-x: auto; }
-figure svg { max-width: 100%; height: auto; }
-figcaption { color: var(--muted); font-size: 12px; }
-.swatch { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 8px; vertical-align: baseline; }
+figure svg { display: block; max-width: 100%; height: auto; }
+.chart-narrow { display: none; }
+figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
+figcaption .key { display: inline-block; margin: 0 14px 2px 0; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 0; vertical-align: baseline; }
+.swatch-line { display: inline-block; width: 16px; height: 0; margin: 0 4px 3px 0; vertical-align: middle; }
 details summary { cursor: pointer; color: var(--muted); margin: 6px 0; }
+/* A phone: the chart drawn for the width (its text at full size), tables that wrap or scroll inside themselves. */
+@media screen and (max-width: 700px) {
+  main { padding: 14px 10px 32px; }
+  .chart-wide { display: none; }
+  .chart-narrow { display: block; }
+  table { display: block; overflow-x: auto; max-width: 100%; font-size: 12px; }
+  th, td { padding: 3px 5px; }
+  table.facts th { width: 38%; }
+  #metrics td:first-child, #thresholds td:first-child, #metrics code, #thresholds code { white-space: normal; overflow-wrap: normal; }
+  h1 { font-size: 19px; }
+}
+/* Paper: the full-width chart, no collapsed sections, the event log left out (report.json and history.jsonl hold it). */
+@media print {
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  body { font-size: 11px; }
+  main { max-width: none; padding: 0; }
+  figure { overflow: visible; }
+  .chart-narrow { display: none; }
+  .chart-wide { display: block; }
+  #run-events, details { display: none; }
+  h2, h3 { break-after: avoid; }
+  tr, figure { break-inside: avoid; }
+  table { font-size: 10.5px; }
+  code { white-space: normal; overflow-wrap: anywhere; }
+}
 `;

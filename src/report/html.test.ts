@@ -2,23 +2,23 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CannedHistory } from '../checks/canned-history.ts';
-import { cannedHistory, cannedRestoreResult, cannedResult } from './canned-run.ts';
+import { CannedHistory } from '../../test/support/canned-history.ts';
+import { cannedHistory, cannedRestoreResult, cannedResult } from '../../test/support/canned-run.ts';
 import { chartData } from './chart-data.ts';
 import { htmlReporter, renderHtml, REPORT_HTML } from './html.ts';
-import { runReporters } from './reporter.ts';
+import { publishRun } from './publish.ts';
 
 describe('timeline chart data', () => {
   const data = chartData(cannedHistory());
 
   it('counts write outcomes per bucket, stacked ok → failed → unknown, as writes per second', () => {
-    expect(data.bucketSeconds).toBe(0.25);
+    expect(data.bucketSeconds).toBe(0.5);
     const at = (start: number) => data.writes.filter((w) => w.start === start);
-    // 10.0–10.25 s: one refused write (10.001) and nothing acknowledged.
-    expect(at(10)).toEqual([{ start: 10, end: 10.25, outcome: 'failed', count: 1, perSecond: 4, y0: 0, y1: 4 }]);
-    // 11.0–11.25: a refused write at 11.001 and an unknown one at 11.1, stacked.
-    expect(at(11).map((w) => [w.outcome, w.y0, w.y1])).toEqual([['failed', 0, 4], ['unknown', 4, 8]]);
-    const okBefore = data.writes.filter((w) => w.outcome === 'ok' && w.start < 10).reduce((n, w) => n + w.count, 0);
+    // 10.0–10.5 s: one refused write (10.001) and nothing acknowledged.
+    expect(at(10)).toEqual([{ start: 10, end: 10.5, outcome: 'failed', count: 1, perSecond: 2, y0: 0, y1: 2 }]);
+    // 11.0–11.5: a refused write at 11.001 and an unknown one at 11.1, stacked.
+    expect(at(11).map((w) => [w.outcome, w.y0, w.y1])).toEqual([['failed', 0, 2], ['unknown', 2, 4]]);
+    const okBefore = data.writes.filter((w) => w.outcome === 'acknowledged' && w.start < 10).reduce((n, w) => n + w.count, 0);
     expect(okBefore).toBe(100);
   });
 
@@ -43,6 +43,24 @@ describe('timeline chart data', () => {
 });
 
 describe('report.html', () => {
+  it('draws the chart for a page and for a phone, with one caption in the legend\'s words', async () => {
+    const html = await renderHtml(await cannedResult(), cannedHistory());
+    expect(html.match(/<div class="chart-(wide|narrow)"><svg /g)).toHaveLength(2);
+    const caption = html.slice(html.indexOf('<figcaption>'), html.indexOf('</figcaption>'));
+    for (const word of ['acknowledged', 'failed', 'unknown']) {
+      expect(caption).toContain(`<b>${word}</b>`);
+      expect(html).toContain(`>${word}</text>`);
+    }
+    expect(caption).not.toMatch(/unknown outcome|\bok\b/);
+    expect(html).toContain('f1: RTO 5.005 s');
+  });
+
+  it('collapses the Events section and leaves it out of print', async () => {
+    const html = await renderHtml(await cannedResult(), cannedHistory());
+    expect(html).toMatch(/<section id="run-events"><h2>Events<\/h2>\n<details><summary>/);
+    expect(html).toMatch(/@media print \{[^@]*#run-events, details \{ display: none; \}/);
+  });
+
   it('is one self-contained page: inline SVG chart, no script, nothing fetched', async () => {
     const html = await renderHtml(await cannedResult(), cannedHistory());
     expect(html).toMatch(/^<!doctype html>/);
@@ -57,8 +75,8 @@ describe('report.html', () => {
   it('shows the verdict, the broken threshold, metrics, the lost key and the audit section', async () => {
     const html = await renderHtml(await cannedResult(), cannedHistory());
     expect(html).toContain('<span class="verdict verdict-fail">FAIL</span>');
-    expect(html).toContain('<tr class="bad"><td><code>lost_writes == 0</code></td><td>1</td><td>FAIL</td></tr>');
-    expect(html).toContain('<td><code>rto_seconds</code></td><td>5.005 s</td>');
+    expect(html).toContain('<tr class="bad"><td><code>lost_<wbr>writes == 0</code></td><td>1</td><td>FAIL</td></tr>');
+    expect(html).toContain('<td><code>rto_<wbr>seconds</code></td><td>5.005 s</td>');
     expect(html).toMatch(/<table id="lost-writes">[\s\S]*<code>w-99<\/code><\/td><td>2025-01-01T10:00:09.905Z<\/td><td>pg-a<\/td>/);
     expect(html).toContain('<tr><th scope="row">Who</th><td>sre</td></tr>');
     expect(html).toContain('<code>/usr/bin/node /opt/pgdrill/bin/pgdrill.js run primary-kill --report-dir out</code>');
@@ -85,7 +103,7 @@ describe('report.html', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pgdrill-html-'));
     writeFileSync(join(dir, 'history.jsonl'), cannedHistory().map((e) => JSON.stringify(e)).join('\n') + '\n');
     const r = await cannedResult({ targetConfiguration: { dsn: 'postgresql://postgres:s3cret@127.0.0.1:5432/postgres', adminPassword: 's3cret' } });
-    expect(await runReporters([htmlReporter], r, { reportDir: dir })).toEqual([{ reporter: 'html', files: [REPORT_HTML] }]);
+    expect(await publishRun(r, { reportDir: dir, reporters: [htmlReporter] })).toEqual([{ reporter: 'html', files: [REPORT_HTML] }]);
     const html = readFileSync(join(dir, REPORT_HTML), 'utf8');
     expect(html).toContain('pg-b promoted (TL 2)');
     expect(html).not.toContain('s3cret');

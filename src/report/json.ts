@@ -1,9 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Reporter } from './reporter.ts';
+import { writeReportFile, type Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
 
 export const REPORT_JSON = 'report.json';
+export const SUITE_JSON = 'suite.json';
 
 /** report.json: the RunResult as is; its top-level names are the contract other tools read. */
 export function renderJson(result: RunResult): string {
@@ -12,8 +11,7 @@ export function renderJson(result: RunResult): string {
 
 export const jsonReporter: Reporter = {
   name: 'json',
-  async onEnd(result, { reportDir }) {
-    await writeFile(join(reportDir, REPORT_JSON), renderJson(result));
-    return [REPORT_JSON];
-  },
+  onRun: (result, { reportDir }) => writeReportFile(reportDir, REPORT_JSON, renderJson(result)),
+  // suite.json: the suite's verdict and where each run's report.json is (what `pgdrill compare` reads).
+  onSuite: (suite, _results, { suiteDir }) => writeReportFile(suiteDir, SUITE_JSON, JSON.stringify(suite, null, 2) + '\n'),
 };

@@ -1,13 +1,11 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { METRICS, METRIC_NAMES, type MetricName } from '../checks/metric-names.ts';
-import type { Reporter } from './reporter.ts';
+import { METRICS, METRIC_NAMES, type MetricName } from '../checks/metric-catalogue.ts';
+import { writeReportFile, type Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
 import { xmlAttr, xmlText } from './xml-text.ts';
 
 export const JUNIT_XML = 'junit.xml';
 
-/** What one testcase says; exactly one per threshold, plus one for the run itself when it did not complete. */
+/** What one testcase says; exactly one per threshold, plus one for the run itself. */
 type CaseOutcome =
   | { kind: 'passed' }
   | { kind: 'failure'; message: string; text: string }
@@ -17,16 +15,30 @@ type CaseOutcome =
 interface TestCase {
   name: string;
   outcome: CaseOutcome;
+  /** Seconds: the drill's duration on the run-level case, 0 on a threshold's (see renderJunit). */
+  time: number;
 }
+
+/** The run-level testcase's name. */
+export const RUN_CASE = 'run completed';
 
 /**
  * junit.xml (k6 style): one <testsuite> per run, named after the scenario,
  * one <testcase> per threshold, named by its expression so CI keeps its
- * history across runs. Every metric is a property of the suite; a broken
- * threshold's numbers are in the failure's text as well as its message
- * (some CI systems drop the attribute). A threshold over a metric that could
- * not be measured is an <error>; a skipped run's cases are <skipped>; a run
- * that did not complete gets one more case, "run completed", as an <error>.
+ * history across runs, and one run-level case, "run completed". Every
+ * measured metric is a property of the suite (a metric with no value has
+ * none); a broken threshold's numbers are in the failure's text as well as
+ * its message (some CI systems drop the attribute). A threshold over a
+ * metric that could not be measured is an <error>; a skipped run's cases are
+ * <skipped>; the run-level case passes when the drill ran through (pass or
+ * fail) and is an <error> when it was inconclusive or interrupted.
+ *
+ * Times: the run-level case carries the drill's whole duration and every
+ * threshold case 0 (evaluating a threshold takes no time; what it judged
+ * took the whole drill, and counting that once per threshold would multiply
+ * it). So the cases of a suite add up to its time, and a tool that
+ * recomputes totals from the cases (junitparser's merge, GitLab) keeps the
+ * run's duration.
  *
  * Only elements and attributes that both of Jenkins' JUnit schemas accept
  * (the xUnit plugin's junit-10 and the older junit-4, the strictest readers:
@@ -71,18 +83,15 @@ function suiteOf(r: RunResult): Suite {
         : `${expression} failed: ${t.metric} = ${valueWithUnit(t.metric, t.value)}`;
       outcome = { kind: 'failure', message, text: `${message}\n${runText(r)}` };
     }
-    cases.push({ name: expression, outcome });
+    cases.push({ name: expression, outcome, time: 0 });
   }
-  if (r.verdict === 'inconclusive' || r.verdict === 'interrupted') {
-    // The thresholds alone would not show why the gate is red: the run itself did not complete.
-    cases.push({ name: 'run completed', outcome: { kind: 'error', message: `${r.verdict}: ${reasons}`, text: runText(r) } });
-  } else if (cases.length === 0) {
-    // No threshold: the suite still says whether the drill ran through.
-    cases.push({
-      name: 'run completed',
-      outcome: r.verdict === 'skipped' ? { kind: 'skipped', message: reasons || 'skipped' } : { kind: 'passed' },
-    });
-  }
+  // The thresholds alone would not show why the gate is red when the run itself did not complete.
+  const runOutcome: CaseOutcome = r.verdict === 'inconclusive' || r.verdict === 'interrupted'
+    ? { kind: 'error', message: `${r.verdict}: ${reasons}`, text: runText(r) }
+    : r.verdict === 'skipped'
+      ? { kind: 'skipped', message: reasons || 'skipped' }
+      : { kind: 'passed' };
+  cases.push({ name: RUN_CASE, outcome: runOutcome, time: Math.max(0, r.durationSeconds) });
   return { result: r, cases };
 }
 
@@ -96,7 +105,7 @@ function renderSuite({ result: r, cases }: Suite): string[] {
   out.push('    </properties>');
   const classname = `pgdrill.${r.scenario}`;
   for (const c of cases) {
-    const open = `    <testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(classname)}" time="0"`;
+    const open = `    <testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(classname)}" time="${seconds(c.time)}"`;
     const body: string[] = [];
     const o = c.outcome;
     if (o.kind === 'failure' || o.kind === 'error') {
@@ -113,9 +122,12 @@ function renderSuite({ result: r, cases }: Suite): string[] {
   return out;
 }
 
-/** Every metric (null as "null": the property says it was not measured), then who/what/where. */
+/** Every metric that has a value (one without has no property: absent, never the string "null"), then who/what/where. */
 function suiteProperties(r: RunResult): [string, string][] {
-  const props: [string, string][] = METRIC_NAMES.map((m) => [m, r.metrics[m] === null ? 'null' : String(r.metrics[m])]);
+  const props: [string, string][] = METRIC_NAMES.flatMap((m): [string, string][] => {
+    const value = r.metrics[m];
+    return value === null || value === undefined ? [] : [[m, String(value)]];
+  });
   props.push(
     ['verdict', r.verdict],
     ['runId', r.runId],
@@ -154,8 +166,7 @@ function timestamp(iso: string): string {
 
 export const junitReporter: Reporter = {
   name: 'junit',
-  async onEnd(result, { reportDir }) {
-    await writeFile(join(reportDir, JUNIT_XML), renderJunit([result], `pgdrill ${result.scenario}`));
-    return [JUNIT_XML];
-  },
+  onRun: (result, { reportDir }) => writeReportFile(reportDir, JUNIT_XML, renderJunit([result], `pgdrill ${result.scenario}`)),
+  // One file with every run's testsuite: what a CI test report of the whole suite reads.
+  onSuite: (suite, results, { suiteDir }) => writeReportFile(suiteDir, JUNIT_XML, renderJunit(results, `pgdrill suite ${suite.suiteId}`)),
 };

@@ -1,11 +1,23 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cannedResult } from './canned-run.ts';
-import { METRICS_PROM, prometheusReporter, pushToGateway, renderPrometheus } from './prometheus.ts';
-import { runReporters } from './reporter.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cannedResult } from '../../test/support/canned-run.ts';
+import { ensureNodeExporter, scrapeTextfiles } from '../../test/support/node-exporter.ts';
+import { checkMetrics, ensurePromtool } from '../../test/support/promtool.ts';
+import type { ToolCheck } from '../../test/support/debian-package.ts';
+import { METRICS_PROM, prometheusReporter, renderPrometheus } from './prometheus.ts';
+import { publishRun } from './publish.ts';
+import type { RunResult } from './run-result.ts';
+import { METRIC_NAMES } from '../checks/metric-catalogue.ts';
+import { textfileName, textfileReporter } from './textfile.ts';
+
+/** The canned run as one that never got its stack: inconclusive, no target versions, nothing measured. */
+async function inconclusiveRun(): Promise<RunResult> {
+  const r = await cannedResult({ analysis: null, outcome: { verdict: 'inconclusive', reason: 'the stack never became healthy' } });
+  r.environment = { pgdrill: '0.1.0', node: 'v20.19.0', host: 'drill-host', user: 'sre' };
+  return r;
+}
 
 /** Every line of the text exposition format: HELP, TYPE, or `name{labels} value`. */
 const LINE = /^(# (HELP|TYPE) pgdrill_[a-z0-9_]+ .+|pgdrill_[a-z0-9_]+\{([a-z_][a-z0-9_]*="([^"\\\n]|\\["\\n])*",?)*\} -?[0-9.e+-]+|)$/;
@@ -20,7 +32,7 @@ describe('metrics.prom', () => {
     expect(text.match(/^pgdrill_verdict\{/gm)).toHaveLength(5);
     expect(text).toContain('pgdrill_threshold_ok{scenario="primary-kill",target="local",threshold="lost_writes == 0"} 0');
     expect(text).toContain('pgdrill_run_start_timestamp_seconds{scenario="primary-kill",target="local"} 1735725600');
-    expect(text).toMatch(/pgdrill_run_info\{scenario="primary-kill",target="local",run_id="run-1",scenario_sha256="(ab){32}",pgdrill_version="0.1.0",postgres_version="15.18",ha_version="3.0.2"\} 1/);
+    expect(text).toMatch(/pgdrill_run_info\{scenario="primary-kill",target="local",scenario_sha256="(ab){32}",pgdrill_version="0.1.0",postgres_version="15.18",ha_version="3.0.2"\} 1/);
     expect(text).toContain('# TYPE pgdrill_rto_seconds gauge');
     for (const line of text.split('\n')) expect(line).toMatch(LINE);
   });
@@ -45,50 +57,80 @@ describe('metrics.prom', () => {
 
   it('is written as metrics.prom in the report directory, with no temporary file left', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pgdrill-prom-'));
-    const outcomes = await runReporters([prometheusReporter], await cannedResult(), { reportDir: dir });
+    const outcomes = await publishRun(await cannedResult(), { reportDir: dir, reporters: [prometheusReporter] });
     expect(outcomes).toEqual([{ reporter: 'prometheus', files: [METRICS_PROM] }]);
     expect(readdirSync(dir)).toEqual([METRICS_PROM]);
     expect(readFileSync(join(dir, METRICS_PROM), 'utf8')).toContain('pgdrill_lost_writes{scenario="primary-kill",target="local"} 1');
   });
-});
 
-describe('Pushgateway', () => {
-  // A tiny stand-in gateway on 127.0.0.1: records what it is sent.
-  const received: { method: string; url: string; body: string; authorization?: string }[] = [];
-  let status = 200;
-  let server: Server;
-  let base = '';
-  beforeAll(async () => {
-    server = createServer((req: IncomingMessage, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ method: req.method ?? '', url: req.url ?? '', body, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
-        res.writeHead(status).end(status >= 400 ? 'pushgateway says no' : '');
-      });
+  it('names the archive failures pgdrill_archive_failures: a gauge must not end in _count', async () => {
+    const text = await renderPrometheus([await cannedResult()]);
+    expect(text).toContain('pgdrill_archive_failures{scenario="primary-kill",target="local"} 2');
+    const everything = await cannedResult();
+    for (const m of METRIC_NAMES) everything.metrics[m] = 1;
+    const all = await renderPrometheus([everything]);
+    expect(all).toContain('pgdrill_restore_rows{scenario="primary-kill",target="local"} 1');
+    expect(all).not.toMatch(/_count\b/);
+  });
+
+  it('pgdrill_run_info carries no run id (a new series every run) and no version it does not know', async () => {
+    const text = await renderPrometheus([await cannedResult()]);
+    expect(text).not.toMatch(/run_id=/);
+    const inconclusive = await renderPrometheus([await inconclusiveRun()]);
+    expect(inconclusive).toMatch(/^pgdrill_run_info\{scenario="primary-kill",target="local",scenario_sha256="(ab){32}",pgdrill_version="0.1.0"\} 1$/m);
+    expect(inconclusive).not.toMatch(/=""/);
+    expect(inconclusive).toContain('pgdrill_verdict{scenario="primary-kill",target="local",verdict="inconclusive"} 1');
+  });
+
+  describe('real consumers', () => {
+    let promtool: ToolCheck;
+    let nodeExporter: ToolCheck;
+    beforeAll(async () => {
+      promtool = await ensurePromtool();
+      nodeExporter = await ensureNodeExporter();
+    }, 600_000);
+
+    it('promtool check metrics finds nothing in a run\'s, an inconclusive run\'s or a suite\'s file', async (context) => {
+      if (!promtool.ok) return context.skip(promtool.reason);
+      const other = await cannedResult();
+      other.scenario = 'switchover';
+      // Every metric with a value: each name and its HELP pass the linter.
+      const everything = await cannedResult();
+      for (const m of METRIC_NAMES) everything.metrics[m] = 1;
+      for (const results of [[await cannedResult()], [await inconclusiveRun()], [await cannedResult(), other], [everything]]) {
+        const checked = await checkMetrics(await renderPrometheus(results));
+        expect(checked, checked.output).toEqual({ code: 0, output: '' });
+      }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('PUTs each run under job pgdrill grouped by scenario and target', async () => {
-    received.length = 0;
-    status = 200;
-    await pushToGateway(base, [await cannedResult()]);
-    expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ method: 'PUT', url: '/metrics/job/pgdrill/scenario/primary-kill/target/local' });
-    expect(received[0]!.body).toContain('pgdrill_lost_writes{scenario="primary-kill",target="local"} 1');
-  });
-
-  it('sends basic auth from the URL and never puts the password in its error', async () => {
-    received.length = 0;
-    status = 503;
-    const url = base.replace('http://', 'http://ci:t0p-s3cret@');
-    const error = await pushToGateway(url, [await cannedResult()]).catch((e: Error) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/push of primary-kill to the Pushgateway http:\/\/127\.0\.0\.1:\d+\/ failed: push failed with status 503/);
-    expect((error as Error).message).not.toContain('t0p-s3cret');
-    expect(received[0]!.authorization).toBe(`Basic ${Buffer.from('ci:t0p-s3cret').toString('base64')}`);
+    it('node_exporter: two runs of one scenario and target in the textfile folder replace each other instead of colliding', async (context) => {
+      if (!nodeExporter.ok) return context.skip(nodeExporter.reason);
+      const older = await cannedResult();
+      const newer = await cannedResult();
+      newer.runId = 'run-2';
+      newer.metrics.rto_seconds = 7.25;
+      // What each run folder's metrics.prom gives when both are copied into one textfile folder: a collision.
+      const copied = mkdtempSync(join(tmpdir(), 'pgdrill-textfile-copied-'));
+      for (const [n, r] of [older, newer].entries()) {
+        const dir = join(copied, `run-${n}`);
+        mkdirSync(dir);
+        await publishRun(r, { reportDir: dir, reporters: [prometheusReporter] });
+        copyFileSync(join(dir, METRICS_PROM), join(copied, `run-${n}.prom`));
+      }
+      // Newer node_exporters refuse the pair ("collected before with the same name and label values");
+      // Debian's 1.5 keeps one file's series silently: either way the newest run's RTO is not what is scraped.
+      const collided = await scrapeTextfiles(copied);
+      expect(/collected before with the same name and label values/.test(collided) || !collided.includes('pgdrill_rto_seconds{scenario="primary-kill",target="local"} 7.25')).toBe(true);
+      // The textfile reporter: one stable file per scenario and target, the newest run's.
+      const textfiles = mkdtempSync(join(tmpdir(), 'pgdrill-textfile-'));
+      for (const r of [older, newer]) await publishRun(r, { reportDir: mkdtempSync(join(tmpdir(), 'pgdrill-run-')), reporters: [textfileReporter(textfiles)] });
+      expect(readdirSync(textfiles)).toEqual([textfileName(newer)]);
+      expect(textfileName(newer)).toBe('pgdrill-primary-kill-local.prom');
+      const scraped = await scrapeTextfiles(textfiles);
+      expect(scraped).toMatch(/^node_textfile_scrape_error 0$/m);
+      expect(scraped).not.toMatch(/collected before/);
+      expect(scraped).toContain('pgdrill_rto_seconds{scenario="primary-kill",target="local"} 7.25');
+      expect(scraped.match(/^pgdrill_rto_seconds\{/gm)).toHaveLength(1);
+    }, 60_000);
   });
 });

@@ -1,30 +1,57 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Gauge, Pushgateway, Registry } from 'prom-client';
-import { METRICS, METRIC_NAMES } from '../checks/metric-names.ts';
-import { VERDICTS } from '../checks/verdict.ts';
+import { Gauge, Registry } from 'prom-client';
+import { METRICS, METRIC_NAMES, type MetricName } from '../checks/metric-catalogue.ts';
+import { VERDICTS } from '../judge/verdict.ts';
 import { redactSecrets } from './redact.ts';
 import type { Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
 
 export const METRICS_PROM = 'metrics.prom';
-export const PUSHGATEWAY_JOB = 'pgdrill';
 
 const LABELS = ['scenario', 'target'] as const;
+
+/**
+ * Exposition names that differ from the catalogue's: Prometheus reserves the
+ * _count suffix for histograms and summaries (promtool refuses a gauge named
+ * so), so archive_failed_count is pgdrill_archive_failures and
+ * restore_row_count pgdrill_restore_rows here and only here; report.json,
+ * thresholds and compare keep the catalogue's names.
+ */
+const EXPOSITION_NAMES: Partial<Record<MetricName, string>> = {
+  archive_failed_count: 'archive_failures',
+  restore_row_count: 'restore_rows',
+};
+
+/** pgdrill_<name> for a metric in metrics.prom and the Pushgateway. */
+export function exposedMetricName(metric: MetricName): string {
+  return `pgdrill_${EXPOSITION_NAMES[metric] ?? metric}`;
+}
+
+/** The version labels of pgdrill_run_info and where each comes from in the run's environment. */
+const VERSION_LABELS = {
+  pgdrill_version: (e: Record<string, string>) => e.pgdrill,
+  postgres_version: (e: Record<string, string>) => e.postgres,
+  ha_version: (e: Record<string, string>) => e.patroni ?? e.operator,
+} as const;
 
 /**
  * The run's numbers as Prometheus gauges, labelled by scenario and target:
  * pgdrill_<metric> for every metric that has a value (a null metric is left
  * out rather than faked as 0), pgdrill_verdict with one series per verdict
  * (1 for the run's), pgdrill_threshold_ok per threshold, the run's start and
- * duration, and pgdrill_run_info carrying the run id and versions. Several
- * results (a suite) share one registry, one series per scenario.
+ * duration, and pgdrill_run_info with the scenario file's hash and the
+ * versions known (a version the run never learned, as when the stack never
+ * came up, is left out, never an empty label). The run id is not a label:
+ * each run would be a new series; it is in report.json and the report
+ * folder's name. Several results (a suite) share one registry, one series
+ * per scenario.
  */
 export function prometheusRegistry(results: readonly RunResult[]): Registry {
   const registry = new Registry();
   const registers = [registry];
   const gauges = new Map(METRIC_NAMES.map((m) => [m, new Gauge({
-    name: `pgdrill_${m}`,
+    name: exposedMetricName(m),
     help: `${METRICS[m].description} (${METRICS[m].unit})`,
     labelNames: LABELS,
     registers,
@@ -36,8 +63,8 @@ export function prometheusRegistry(results: readonly RunResult[]): Registry {
   const duration = new Gauge({ name: 'pgdrill_run_duration_seconds', help: 'how long the run took', labelNames: LABELS, registers });
   const info = new Gauge({
     name: 'pgdrill_run_info',
-    help: 'always 1; labels identify the run and what it ran on',
-    labelNames: [...LABELS, 'run_id', 'scenario_sha256', 'pgdrill_version', 'postgres_version', 'ha_version'],
+    help: 'always 1; labels say which scenario file ran and the versions under test',
+    labelNames: [...LABELS, 'scenario_sha256', ...(Object.keys(VERSION_LABELS) as (keyof typeof VERSION_LABELS)[])],
     registers,
   });
 
@@ -52,14 +79,11 @@ export function prometheusRegistry(results: readonly RunResult[]): Registry {
     started.set(labels, Date.parse(r.startedAt) / 1000);
     finished.set(labels, Date.parse(r.finishedAt) / 1000);
     duration.set(labels, r.durationSeconds);
-    info.set({
-      ...labels,
-      run_id: r.runId,
-      scenario_sha256: r.scenarioSha256,
-      pgdrill_version: r.environment.pgdrill ?? '',
-      postgres_version: r.environment.postgres ?? '',
-      ha_version: r.environment.patroni ?? r.environment.operator ?? '',
-    }, 1);
+    const versions = Object.entries(VERSION_LABELS).flatMap(([label, from]) => {
+      const value = from(r.environment);
+      return value ? [[label, value] as const] : [];
+    });
+    info.set({ ...labels, ...(r.scenarioSha256 ? { scenario_sha256: r.scenarioSha256 } : {}), ...Object.fromEntries(versions) }, 1);
   }
   return registry;
 }
@@ -83,35 +107,10 @@ export async function writePrometheusTextfile(dir: string, results: readonly Run
 
 export const prometheusReporter: Reporter = {
   name: 'prometheus',
-  async onEnd(result, { reportDir }) {
+  async onRun(result, { reportDir }) {
     return [await writePrometheusTextfile(reportDir, [result])];
   },
+  async onSuite(_suite, results, { suiteDir }) {
+    return [await writePrometheusTextfile(suiteDir, results)];
+  },
 };
-
-/**
- * Pushes each run to a Pushgateway under job "pgdrill", grouped by scenario
- * and target (PUT: a run replaces the previous run of the same scenario).
- * Rejects with a message naming the gateway without its credentials.
- */
-export async function pushToGateway(url: string, results: readonly RunResult[], timeoutMs = 10_000): Promise<void> {
-  for (const r of results) {
-    const gateway = new Pushgateway(url, { timeout: timeoutMs }, prometheusRegistry([r]));
-    try {
-      await gateway.push({ jobName: PUSHGATEWAY_JOB, groupings: { scenario: r.scenario, target: r.target } });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(redactSecrets(`push of ${r.scenario} to the Pushgateway ${safeUrl(url)} failed: ${message}`));
-    }
-  }
-}
-
-function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}

@@ -2,48 +2,49 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeRun } from '../checks/analyze.ts';
-import { CannedHistory } from '../checks/canned-history.ts';
-import { validateScenario } from '../scenario/validate.ts';
-import { heal, inject, wait } from '../scenario/define.ts';
-import { buildRunResult, type RunResultInput } from './build-run-result.ts';
 import { jsonReporter, REPORT_JSON } from './json.ts';
 import { markdownReporter, renderMarkdown, REPORT_MD } from './markdown.ts';
-import { runReporters, type Reporter } from './reporter.ts';
+import { publishRun } from './publish.ts';
+import type { Reporter } from './reporter.ts';
 import type { RunResult } from './run-result.ts';
-import { cannedRestoreResult, cannedResult as cannedRunResult } from './canned-run.ts';
+import { cannedRestoreResult, cannedResult as cannedRunResult, type CannedOverrides } from '../../test/support/canned-run.ts';
+import { cannedDrillResult } from '../../test/support/canned-drill.ts';
 
-const scenario = validateScenario({
-  name: 'primary-kill',
-  description: 'Kill the primary under synchronous replication',
-  cluster: { synchronous: 'on', patroni: { ttl: 15, loopWait: 5, retryTimeout: 5 } },
-  workload: { writers: 4, rate: 100 },
-  steps: [wait('10s'), inject('primary-kill'), wait('30s'), heal('f1')],
-  thresholds: ['rto_seconds <= 30', 'lost_writes == 0', 'split_brain_windows == 0'],
-}, 'scenarios/primary-kill.ts');
+/** The Markdown tables of one `## ` section: each a list of rows, each row its cells' text. */
+function sectionTables(md: string, title: string): string[][][] {
+  const start = md.indexOf(`## ${title}\n`);
+  if (start === -1) throw new Error(`no section ${title}`);
+  const end = md.indexOf('\n## ', start + 3);
+  const lines = md.slice(start, end === -1 ? undefined : end).split('\n');
+  const tables: string[][][] = [];
+  let current: string[][] | null = null;
+  for (const line of lines) {
+    if (!line.startsWith('|')) {
+      current = null;
+      continue;
+    }
+    if (/^\|( --- \|)+$/.test(line)) continue;
+    const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+    if (!current) tables.push((current = []));
+    current.push(cells);
+  }
+  return tables;
+}
 
-/** A failover that lost one acknowledged write: the report must make that impossible to miss. */
-async function cannedResult(overrides: Partial<RunResultInput> = {}): Promise<RunResult> {
-  const history = new CannedHistory()
-    .add(0, { type: 'run-start', runId: 'run-1', scenario: 'primary-kill', target: 'local' })
-    .probes('pg-a', 0, 9_750, 250, { role: 'primary', timeline: 1, acceptsWrites: true })
-    .probe(10_000, 'pg-a', { reachable: false, error: 'connection refused' })
-    .probes('pg-b', 0, 14_750, 250, { role: 'replica', timeline: 1, acceptsWrites: false })
-    .probes('pg-b', 15_000, 20_000, 250, { role: 'primary', timeline: 2, acceptsWrites: true })
-    .steadyWrites('w', 0, 9_900, 100, { instance: 'pg-a', timeline: 1 })
-    .inject(10_000, 'f1', 'primary-kill', ['pg-a'])
-    .failingWrites('down', 10_000, 14_500, 500)
-    .steadyWrites('v', 15_000, 20_000, 100, { instance: 'pg-b', timeline: 2 })
-    .heal(30_000, 'f1')
-    .events();
-  const rows = new Set(history.flatMap((e) => (e.type === 'ok' && e.key !== 'w-99' ? [e.key] : [])));
-  const analysis = await analyzeRun(history, { primary: 'pg-b', instances: [{ instance: 'pg-b', keys: rows }] });
-  return buildRunResult({
-    scenario, scenarioFile: 'scenarios/primary-kill.ts', scenarioSha256: 'ab'.repeat(32),
-    target: 'local', runId: 'run-1', startedAt: '2025-01-01T10:00:00.000Z', finishedAt: '2025-01-01T10:01:00.000Z',
+/** What a reader sees of a row: the cells' text without Markdown marks, a few spaces between cells. */
+function visibleWidth(cells: readonly string[]): number {
+  return cells.map((c) => c.replace(/[`*]/g, '').replace(/\\\|/g, '|')).join('   ').length;
+}
+
+/**
+ * The canned failover that lost one acknowledged write (the report must make
+ * that impossible to miss), with credentials in the target's settings.
+ */
+function cannedResult(overrides: CannedOverrides = {}): Promise<RunResult> {
+  return cannedRunResult({
     environment: { pgdrill: '0.1.0', postgres: '17.2', patroni: '4.0.4' },
     targetConfiguration: { image: 'pgdrill-node:17', superuserPassword: 's3cret', dsn: 'postgresql://postgres:s3cret@127.0.0.1:5432/postgres' },
-    history, analysis, ...overrides,
+    ...overrides,
   });
 }
 
@@ -54,7 +55,7 @@ function tempDir(): string {
 describe('report.json', () => {
   it('holds the contract names of issue 3 with the right types', async () => {
     const dir = tempDir();
-    await runReporters([jsonReporter], await cannedResult(), { reportDir: dir });
+    await publishRun(await cannedResult(), { reportDir: dir, reporters: [jsonReporter] });
     const json = JSON.parse(readFileSync(join(dir, REPORT_JSON), 'utf8'));
     expect(json).toMatchObject({
       scenario: 'primary-kill', target: 'local', runId: 'run-1', verdict: 'fail',
@@ -73,6 +74,8 @@ describe('report.json', () => {
     expect(json.faults).toEqual([{
       id: 'f1', kind: 'primary-kill', target: 'pg-a', targets: ['pg-a'],
       injectedAt: '2025-01-01T10:00:10.000Z', healedAt: '2025-01-01T10:00:30.000Z', healOutcome: 'healed',
+      // Added with the witnesses (the contract only grows).
+      inEffectAt: '2025-01-01T10:00:10.000Z', witness: 'canned witness',
     }]);
     expect(json.evidence.rpo.lost.items[0]).toMatchObject({ key: 'w-99', ackedAt: '2025-01-01T10:00:09.905Z', instance: 'pg-a', timeline: 1 });
   });
@@ -87,7 +90,7 @@ describe('report.json', () => {
 
   it('never contains a secret', async () => {
     const dir = tempDir();
-    await runReporters([jsonReporter, markdownReporter], await cannedResult(), { reportDir: dir });
+    await publishRun(await cannedResult(), { reportDir: dir, reporters: [jsonReporter, markdownReporter] });
     for (const file of [REPORT_JSON, REPORT_MD]) {
       const text = readFileSync(join(dir, file), 'utf8');
       expect(text, file).not.toContain('s3cret');
@@ -104,13 +107,45 @@ describe('report.md', () => {
     expect(md).toContain('| `lost_writes == 0` | 1 | ❌ FAIL |');
     expect(md).toContain('| `rto_seconds <= 30` | 5.005 s | ✅ pass |');
     expect(md).toContain('| `w-99` | 2025-01-01T10:00:09.905Z | pg-a | 1 |');
-    expect(md).toMatch(/\| f1 \| primary-kill \| pg-a \| .* \| 5\.005 s \| .* \| pg-b, timeline 2 \(new timeline\) \|/);
+    expect(md).toContain('| f1 | primary-kill | pg-a | 10 s | 30 s | pg-b, timeline 2 (new timeline) |');
+    expect(md).toMatch(/\| f1 \| 5\.005 s \| — \| /);
+    expect(md).toContain('- **f1**: in effect 2025-01-01T10:00:10.000Z (0 s after the inject); healed 2025-01-01T10:00:30.000Z; proved by: canned witness');
+  });
+
+  it('writes key–value facts as a list of labelled lines, never a table with an empty header row', async () => {
+    const md = renderMarkdown(await cannedResult());
+    expect(md).not.toMatch(/^\|\s*\|\s*\|$/m);
+    expect(md).toContain('- **Target:** local');
+    expect(md).toContain('- **Run:** run-1');
+    expect(md).toContain('- **Scenario sha256:** `' + 'ab'.repeat(32) + '`');
+    expect(md).toContain('- **Patroni timings:** ttl 15 s, loop_wait 5 s, retry_timeout 5 s');
+  });
+
+  it('keeps "Faults and recovery" readable at a job summary\'s width, with every number still there', async () => {
+    const r = await cannedDrillResult();
+    const md = renderMarkdown(r);
+    const tables = sectionTables(md, 'Faults and recovery');
+    expect(tables.length).toBeGreaterThanOrEqual(2);
+    for (const rows of tables) {
+      for (const cells of rows) {
+        expect(cells.length, cells.join(' | ')).toBeLessThanOrEqual(6);
+        expect(visibleWidth(cells), cells.join(' | ')).toBeLessThanOrEqual(100);
+      }
+    }
+    const f = r.rto[0]!;
+    const section = md.slice(md.indexOf('## Faults and recovery'), md.indexOf('## Evidence'));
+    for (const value of [f.rtoSeconds, f.writeDowntimeSeconds, f.serverRtoSeconds, f.resolutionSeconds, f.injectToEffectSeconds]) {
+      expect(section, String(value)).toContain(`${value} s`);
+    }
+    expect(section).toContain(f.effectiveAt);
+    expect(section).toContain('pg-b, timeline 2 (new timeline)');
+    expect(section).toContain('canned witness');
   });
 
   it('shows versions, configuration and the timeline of the drill', async () => {
     const md = renderMarkdown(await cannedResult());
     expect(md).toContain('| patroni | 4.0.4 |');
-    expect(md).toContain('| Patroni timings | ttl 15 s, loop_wait 5 s, retry_timeout 5 s |');
+    expect(md).toContain('- **Patroni timings:** ttl 15 s, loop_wait 5 s, retry_timeout 5 s');
     expect(md).toContain('2. inject primary-kill (f1) on the primary');
     expect(md).toMatch(/\| 10\.000 \| .* \| fault f1 injected: primary-kill on pg-a \|/);
     expect(md).toMatch(/\| 15\.000 \| .* \| pg-b became primary \(timeline 2\) \|/);
@@ -138,11 +173,11 @@ describe('report.md', () => {
   });
 });
 
-describe('runReporters', () => {
+describe('publishRun', () => {
   it("keeps the other reporters' output when one throws", async () => {
     const dir = tempDir();
-    const broken: Reporter = { name: 'broken', onEnd: async () => { throw new Error('disk on fire'); } };
-    const outcomes = await runReporters([broken, jsonReporter, markdownReporter], await cannedResult(), { reportDir: join(dir, 'nested') });
+    const broken: Reporter = { name: 'broken', onRun: async () => { throw new Error('disk on fire'); } };
+    const outcomes = await publishRun(await cannedResult(), { reportDir: join(dir, 'nested'), reporters: [broken, jsonReporter, markdownReporter] });
     expect(outcomes).toEqual([
       { reporter: 'broken', error: 'disk on fire' },
       { reporter: 'json', files: [REPORT_JSON] },

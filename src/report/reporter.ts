@@ -1,44 +1,45 @@
-import { mkdir } from 'node:fs/promises';
-import { redactSecrets } from './redact.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RunResult } from './run-result.ts';
+import type { SuiteResult } from './suite-result.ts';
 
-export interface ReportContext {
-  /** Directory the report files go to (created if missing). */
+export interface RunReportContext {
+  /** Directory the run's report files go to (created before any reporter runs). */
   reportDir: string;
+  /**
+   * The run is one of a suite's. A reporter whose output stands for the whole
+   * invocation (the job summary, the Pushgateway) then leaves it to onSuite.
+   */
+  partOfSuite: boolean;
+  /** A line for the person running pgdrill (stderr in the CLI). */
+  log: (line: string) => void;
+}
+
+export interface SuiteReportContext {
+  /** Directory of the suite's own files, beside its runs' folders. */
+  suiteDir: string;
+  log: (line: string) => void;
 }
 
 /**
- * A reporter (Playwright style): an optional hook called once the run's
- * result is final. Returns the files it wrote, relative to the report dir.
+ * A reporter (Playwright style): a name and hooks, called with results that
+ * are already redacted. onRun is called once a run's result is final,
+ * onSuite once every run of a suite is. Each returns the files it wrote,
+ * relative to its directory (none for one that writes elsewhere). A hook
+ * may throw: publish.ts records it and the other reporters still run.
  */
 export interface Reporter {
   readonly name: string;
-  onEnd(result: RunResult, context: ReportContext): Promise<string[]>;
+  onRun(result: RunResult, context: RunReportContext): Promise<string[]>;
+  onSuite?(suite: SuiteResult, results: readonly RunResult[], context: SuiteReportContext): Promise<string[]>;
 }
 
 export type ReporterOutcome =
   | { reporter: string; files: string[] }
   | { reporter: string; error: string };
 
-/**
- * Runs every reporter on a redacted copy of the result. A reporter that
- * throws is recorded, never rethrown: one broken reporter must not cost the
- * others' output (the JSON a CI gate reads, the Markdown a person reads).
- */
-export async function runReporters(
-  reporters: readonly Reporter[],
-  result: RunResult,
-  context: ReportContext,
-): Promise<ReporterOutcome[]> {
-  await mkdir(context.reportDir, { recursive: true });
-  const safe = redactSecrets(result);
-  const outcomes: ReporterOutcome[] = [];
-  for (const reporter of reporters) {
-    try {
-      outcomes.push({ reporter: reporter.name, files: await reporter.onEnd(safe, context) });
-    } catch (error) {
-      outcomes.push({ reporter: reporter.name, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
-  return outcomes;
+/** Writes one report file into `dir` and returns its name, as a hook returns the files it wrote. */
+export async function writeReportFile(dir: string, name: string, text: string): Promise<string[]> {
+  await writeFile(join(dir, name), text);
+  return [name];
 }

@@ -1,10 +1,10 @@
 import type { RunEvidence } from '../checks/analyze.ts';
-import type { MetricName, Metrics } from '../checks/metric-names.ts';
+import type { MetricName, Metrics } from '../checks/metric-catalogue.ts';
 import type { FaultRto } from '../checks/rto.ts';
-import type { Verdict } from '../checks/verdict.ts';
+import type { Verdict } from '../judge/verdict.ts';
 import type { FaultKind } from '../history/events.ts';
 import type { ClusterSpec, WorkloadInput } from '../scenario/types.ts';
-import type { ThresholdResult } from '../scenario/thresholds.ts';
+import type { ThresholdResult } from '../judge/thresholds.ts';
 import type { RunAudit } from './audit.ts';
 
 /**
@@ -71,6 +71,13 @@ export interface FaultSummary {
   /** Null when it was never healed successfully. */
   healedAt: string | null;
   healOutcome: 'healed' | 'failed' | 'none';
+  /** When it took effect, as its witness dated it; null when it never did. */
+  inEffectAt: string | null;
+  /** What proved it was in effect, or why it never was. */
+  witness: string | null;
+  notApplied?: string;
+  /** After its heal: whether the healed state was seen (and what showed it, or what was missing). */
+  healVerified?: { confirmed: boolean; what: string };
 }
 
 /** A notable moment of the run, for the report's timeline. */

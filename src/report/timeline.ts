@@ -15,7 +15,9 @@ export function deriveTimeline(history: readonly HistoryEvent[], rto: readonly F
   const roles = new Map<string, string>();
   for (const e of history) {
     const what = describe(e, roles);
-    if (what !== null) entries.push({ t: e.t, at: e.wall, what });
+    // A fault is shown when it took effect, which its witness may have seen before the event was written.
+    const when = e.type === 'fault-applied' && e.at ? e.at : e;
+    if (what !== null) entries.push({ t: when.t, at: when.wall, what });
   }
   for (const f of rto) {
     if (f.firstOk) {
@@ -40,11 +42,21 @@ function describe(e: HistoryEvent, roles: Map<string, string>): string | null {
     case 'inject':
       return `fault ${e.fault} injected: ${e.kind} on ${e.targets.join(', ') || '(no target)'}`;
     case 'fault-applied':
-      return `fault ${e.fault} in effect${e.detail ? ` (${e.detail})` : ''}`;
+      return `fault ${e.fault} in effect${e.detail ? ` (${e.detail})` : ''}${e.witness ? `: ${e.witness}` : ''}`;
+    case 'fault-not-applied':
+      return `fault ${e.fault} never took effect: ${e.reason}`;
+    case 'heal-verified':
+      return e.confirmed ? `fault ${e.fault} healed state seen: ${e.evidence ?? ''}` : `fault ${e.fault}: ${e.problem ?? 'healed state not seen'}`;
     case 'heal':
       return e.outcome === 'healed' ? `fault ${e.fault} healed` : `heal of ${e.fault} failed: ${e.error ?? 'unknown error'}`;
     case 'mark':
       return `mark ${e.name}`;
+    case 'steady-state':
+      return e.ok ? `steady state: ${e.checks.join('; ')}` : `not in steady state: ${e.checks.join('; ')}`;
+    case 'rows-deleted':
+      return `the scenario's SQL removed ${e.keys.length} row(s)`;
+    case 'failover-backup':
+      return e.ok ? `backup after the failover: ${e.id ?? ''} in ${e.seconds}s` : `backup after the failover failed: ${e.error ?? ''}`;
     case 'probe': {
       // Only changes: "pg-b became primary (timeline 2)".
       const role = !e.reachable ? 'unreachable' : e.role ?? 'unknown';

@@ -1,20 +1,22 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../postgres/client.ts';
 import type { FinalReads, InstanceRows } from '../checks/final-reads.ts';
 import type { StartedTarget } from '../targets/target.ts';
-import { WRITES_TABLE } from '../workload/index.ts';
+import { WRITES_TABLE } from '../postgres/writes-table.ts';
 
 const CATCH_UP_MS = 60_000;
+const FINAL_READ = { application: 'pgdrill-final-read' };
 
 /**
  * Reads every row key back from every instance, directly. Each replica is
  * first given time to replay up to the primary's current LSN, so that a
  * difference found later is a divergence, not replication still in flight.
  */
-export async function readFinalRows(target: StartedTarget, primary: string | null): Promise<FinalReads> {
+export async function readFinalRows(target: StartedTarget, primary: string | null, options: { verifyBackups?: boolean } = {}): Promise<FinalReads> {
   let primaryLsn: string | null = null;
   const primaryEndpoint = target.instances.find((i) => i.name === primary);
   if (primaryEndpoint) {
-    primaryLsn = await withClient(primaryEndpoint.connection, async (c) => {
+    primaryLsn = await withClient(primaryEndpoint.connection, FINAL_READ, async (c) => {
       const { rows } = await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
       return rows[0]!.lsn;
     }).catch(() => null);
@@ -22,7 +24,7 @@ export async function readFinalRows(target: StartedTarget, primary: string | nul
   const instances: InstanceRows[] = await Promise.all(
     target.instances.map(async (instance): Promise<InstanceRows> => {
       try {
-        const keys = await withClient(instance.connection, async (c) => {
+        const keys = await withClient(instance.connection, FINAL_READ, async (c) => {
           if (instance.name !== primary && primaryLsn !== null) await waitForReplay(c, primaryLsn, instance.name);
           const { rows } = await c.query<{ key: string }>(`SELECT key FROM ${WRITES_TABLE}`);
           return new Set(rows.map((r) => r.key));
@@ -41,7 +43,11 @@ export async function readFinalRows(target: StartedTarget, primary: string | nul
     );
   }
   const backups = target.backups ? await target.backups.listBackups().catch(() => undefined) : undefined;
-  return { primary, instances, ...(archive ? { archive } : {}), ...(backups ? { backups } : {}) };
+  let verification: FinalReads['verification'];
+  if (options.verifyBackups && target.backups?.verify) {
+    verification = await target.backups.verify().catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+  }
+  return { primary, instances, ...(archive ? { archive } : {}), ...(backups ? { backups } : {}), ...(verification ? { verification } : {}) };
 }
 
 async function waitForReplay(client: pg.Client, lsn: string, name: string): Promise<void> {
@@ -55,14 +61,4 @@ async function waitForReplay(client: pg.Client, lsn: string, name: string): Prom
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${name} did not replay up to the primary's LSN ${lsn} within ${CATCH_UP_MS / 1000}s`);
-}
-
-async function withClient<T>(connection: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...connection, connectionTimeoutMillis: 5_000, application_name: 'pgdrill-final-read' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }

@@ -1,8 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classifyForRestore, keyList, type RestoreExpectation, type RestoreRead } from '../checks/restore.ts';
+import { connectClient } from '../postgres/client.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import type { RestoredCluster } from '../targets/target.ts';
-import { WRITES_TABLE } from '../workload/index.ts';
+import { WRITES_TABLE } from '../postgres/writes-table.ts';
 
 const BATCH = 20_000;
 const EVIDENCE = 1_000;
@@ -15,6 +16,8 @@ export interface RestoreReadRequest {
   targetMs: number;
   mode: 'time' | 'latest';
   seconds: number;
+  /** Rows the scenario's own SQL removed, and when (epoch ms): before the target they must not be in the restore. */
+  deletions?: readonly { keys: readonly string[]; atMs: number }[];
 }
 
 /**
@@ -28,8 +31,7 @@ export async function readRestore(
   history: Iterable<HistoryEvent> | AsyncIterable<HistoryEvent>,
   request: RestoreReadRequest,
 ): Promise<RestoreRead> {
-  const client = new pg.Client({ ...restored.primary, connectionTimeoutMillis: 5_000, application_name: 'pgdrill-restore-check' });
-  await client.connect();
+  const client = await connectClient(restored.primary, { application: 'pgdrill-restore-check' });
   try {
     await client.query('CREATE TEMP TABLE pgdrill_expected (key text PRIMARY KEY, expect "char" NOT NULL)');
     let keys: string[] = [];
@@ -50,6 +52,19 @@ export async function readRestore(
       if (keys.length >= BATCH) await flush();
     }
     await flush();
+    for (const deletion of request.deletions ?? []) {
+      if (deletion.atMs >= request.targetMs || deletion.keys.length === 0) continue;
+      // Deleted by the scenario before the target: recovery to the target replays the DELETE too.
+      const { rows } = await client.query<{ expect: string; n: string }>(
+        'SELECT expect, count(*) AS n FROM pgdrill_expected WHERE key = ANY($1::text[]) GROUP BY expect',
+        [deletion.keys],
+      );
+      for (const r of rows) {
+        if (r.expect === CODES.must) expectedMin -= Number(r.n);
+        if (r.expect !== CODES['must-not']) expectedMax -= Number(r.n);
+      }
+      await client.query(`UPDATE pgdrill_expected SET expect = '${CODES['must-not']}' WHERE key = ANY($1::text[])`, [deletion.keys]);
+    }
     await client.query('ANALYZE pgdrill_expected');
 
     const summary = await client.query<{ rows: string; checksum: string | null }>(

@@ -2,40 +2,39 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { analyzeRun, type RunAnalysis } from '../checks/analyze.ts';
-import type { Verdict } from '../checks/verdict.ts';
+import { judgeRun } from '../judge/judge-run.ts';
+import type { Verdict } from '../judge/verdict.ts';
 import { InterruptedError, PgdrillError } from '../errors.ts';
 import { FaultUnsupportedError } from '../faults/errors.ts';
-import type { ActiveFault, FaultContext } from '../faults/fault.ts';
-import { unsupportedFaults } from '../faults/inject.ts';
+import type { ActiveFault, FaultContext, WitnessBounds } from '../faults/fault.ts';
 import { createRunClock } from '../history/clock.ts';
 import type { HistoryBody, PhaseName } from '../history/events.ts';
 import { HISTORY_FILE, HistoryRecorder } from '../history/recorder.ts';
 import { ArchiveSampler, InstanceProbe, LagSampler, type Observer } from '../observers/index.ts';
 import type { Progress } from '../progress/progress.ts';
 import { buildRunResult } from '../report/build-run-result.ts';
-import { jsonReporter } from '../report/json.ts';
-import { junitReporter } from '../report/junit.ts';
-import { markdownReporter } from '../report/markdown.ts';
-import { prometheusReporter } from '../report/prometheus.ts';
-import { runReporters, type ReporterOutcome } from '../report/reporter.ts';
+import { publishRun, type RunPublishOptions } from '../report/publish.ts';
+import type { ReporterOutcome } from '../report/reporter.ts';
 import type { RunResult } from '../report/run-result.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { describeStep } from '../scenario/describe-step.ts';
-import type { LocalStackOptions } from '../targets/local/stack-options.ts';
-import type { TargetKind } from '../targets/target.ts';
+import { scenarioForTarget } from '../scenario/for-target.ts';
+import type { ConfiguredTarget } from '../targets/driver.ts';
 import { Workload } from '../workload/index.ts';
-import { DrillInconclusive } from './drill-inconclusive.ts';
+import { DrillInconclusive } from '../lifecycle/drill-inconclusive.ts';
+import { TeardownStack } from '../lifecycle/teardown-stack.ts';
+import { PGDRILL_VERSION } from '../version.ts';
 import { readFinalRows } from './final-reads.ts';
+import { awaitRecoveryToTheEnd, backupAfterFailover } from './recovery-end.ts';
+import { awaitSteadyState } from './steady-state.ts';
 import { waitUntilSettled } from './settle.ts';
-import { startTarget, targetCapabilities, type TargetChoice } from './start-target.ts';
 import { runStep, type DrillHooks, type RestoreOutcome, type StepContext } from './steps.ts';
-import { TeardownStack } from './teardown-stack.ts';
+import { DrillSkipped, unsupportedSteps } from './unsupported.ts';
 
 export interface DrillOptions {
   loaded: LoadedScenario;
-  targetKind: TargetKind;
-  /** The target's own settings (local port and subnet, kubernetes context and namespace). */
-  target?: Omit<TargetChoice, 'kind'>;
+  /** Where the stack runs, configured from the command line (src/targets/registry.ts). */
+  target: ConfiguredTarget;
   runId: string;
   /** Folder of this run's report files. */
   reportDir: string;
@@ -46,8 +45,8 @@ export interface DrillOptions {
   signal: AbortSignal;
   /** Heals and teardowns of this run; the caller runs whatever is left on a forced exit. */
   teardowns: TeardownStack;
-  /** Stack settings from the command line (port, subnet). */
-  stack?: Partial<Pick<LocalStackOptions, 'clientPort' | 'subnet'>>;
+  /** How the run's reports are published (Pushgateway, job summary, part of a suite); they go to reportDir. */
+  publish?: Omit<RunPublishOptions, 'reportDir'>;
   /** Test seams: called with each restored cluster before it is compared with the ledger. */
   hooks?: DrillHooks;
   /** Bounds of the run's waits, in ms (tests shorten them). */
@@ -59,10 +58,15 @@ export interface DrillTimeouts {
   warmUp: number;
   /** Until the stack settles after the last step. */
   settle: number;
+  /** Until the stack is in its steady state before the first step. */
+  steadyState: number;
+  /** After settling: until recovery to the end is seen (HA restored, old primary rejoined, new timeline archived). */
+  recoveryEnd: number;
+  /** Bounds of the fault witnesses (defaults in src/faults/fault.ts). */
+  witness?: Partial<WitnessBounds>;
 }
 
-const DEFAULT_TIMEOUTS: DrillTimeouts = { warmUp: 60_000, settle: 180_000 };
-const PGDRILL_VERSION = '0.1.0';
+const DEFAULT_TIMEOUTS: DrillTimeouts = { warmUp: 60_000, settle: 180_000, steadyState: 60_000, recoveryEnd: 45_000 };
 
 export interface DrillOutcome {
   result: RunResult;
@@ -72,19 +76,22 @@ export interface DrillOutcome {
 
 
 /**
- * One drill, as data flows through shared/DESIGN.md "The run": provision,
+ * One drill, as data flows through docs/design.md "The run": provision,
  * observers, workload, steps, recover (stop writes, heal, settle), final
  * reads, checks, thresholds, reports, teardown. Every exit path heals the
  * faults and removes the stack (unless --keep), and still writes a report.
  */
 export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   const { loaded, progress, signal, teardowns } = options;
-  const { scenario } = loaded;
+  // The target's own waits and thresholds where the scenario gives some (local: the scenario's own, unchanged).
+  const scenario = scenarioForTarget(loaded.scenario, options.target.kind);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const recorder = new HistoryRecorder(join(options.reportDir, HISTORY_FILE), createRunClock());
+  const clock = createRunClock();
+  const recorder = new HistoryRecorder(join(options.reportDir, HISTORY_FILE), clock);
   const record = (body: HistoryBody): void => void recorder.record(body);
   const startedAt = new Date().toISOString();
-  record({ type: 'run-start', runId: options.runId, scenario: scenario.name, target: options.targetKind });
+  const targetKind = options.target.kind;
+  record({ type: 'run-start', runId: options.runId, scenario: scenario.name, target: targetKind });
 
   let analysis: RunAnalysis | null = null;
   let outcome: { verdict: Exclude<Verdict, 'pass' | 'fail'>; reason: string } | undefined;
@@ -106,16 +113,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   };
 
   try {
-    const choice: TargetChoice = {
-      kind: options.targetKind,
-      ...options.target,
-      ...(options.stack ? { local: { ...options.target?.local, ...options.stack } } : {}),
-    };
-    const faultKinds = scenario.steps.flatMap((s) => (s.kind === 'inject' ? [s.fault] : []));
-    const missing = unsupportedFaults(faultKinds, targetCapabilities(choice));
-    if (missing.length > 0) throw new FaultUnsupportedError(missing.join(', '), options.targetKind);
+    const skip = unsupportedSteps(scenario.steps, options.target);
+    if (skip) throw new DrillSkipped(skip);
 
-    const target = await phase('provision', () => startTarget(choice, options.runId, scenario.cluster, progress, stackTeardowns, signal));
+    const target = await phase('provision', () =>
+      options.target.start({ runId: options.runId, cluster: scenario.cluster, progress, teardowns: stackTeardowns, signal }),
+    );
     environment = { ...environment, ...(await target.versions()) };
 
     await phase('warm-up', async () => {
@@ -134,10 +137,34 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
       );
       for (const o of observers) o.start();
       await waitForFirstAck(recorder, timeouts.warmUp, signal);
+      await options.hooks?.afterWarmUp?.(target);
     });
 
+    await phase('steady-state', () =>
+      awaitSteadyState(
+        target,
+        {
+          instances: scenario.cluster.zones.length,
+          synchronous: scenario.cluster.synchronous !== 'off',
+          needsBackup: scenario.steps.some((s) => s.kind === 'restore'),
+          timeoutMs: timeouts.steadyState,
+        },
+        record,
+        signal,
+      ),
+    );
+
     const active = new Map<string, ActiveFault>();
-    const context: FaultContext = { target, record };
+    const background: Promise<void>[] = [];
+    const context: FaultContext = {
+      background: (work) => void background.push(work.catch(() => undefined)),
+      target,
+      faults: options.hooks?.primitives?.(target.faults) ?? target.faults,
+      record,
+      now: () => clock.now(),
+      signal,
+      ...(timeouts.witness ? { bounds: timeouts.witness } : {}),
+    };
     const stepContext: StepContext = {
       context,
       active,
@@ -165,7 +192,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
       progress.note(`workload stopped: ${summary.ok} ok, ${summary.fail} failed, ${summary.info} unknown`);
       for (const fault of active.values()) await fault.heal();
       active.clear();
-      return waitUntilSettled(target, timeouts.settle, signal);
+      const settledNow = await waitUntilSettled(target, timeouts.settle, signal);
+      // The observers still sample: recovery to the end (HA back, old primary rejoined, new timeline archived) is measured here.
+      await awaitRecoveryToTheEnd(() => recorder.events(), timeouts.recoveryEnd, signal);
+      await Promise.all(background);
+      await backupAfterFailover(target, recorder.events(), record);
+      return settledNow;
     });
     for (const o of observers.splice(0)) await o.stop();
 
@@ -173,13 +205,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
       if (settled.problem) {
         errors.push(`the stack did not settle within ${timeouts.settle / 1000}s after the drill: ${settled.problem}`);
       }
-      const finalReads = await readFinalRows(target, settled.topology?.primary ?? null);
+      await options.hooks?.beforeVerify?.(target);
+      // Every PITR drill ends with the repository's own integrity check.
+      const verifyBackups = scenario.steps.some((s) => s.kind === 'backup' || s.kind === 'restore');
+      const finalReads = await readFinalRows(target, settled.topology?.primary ?? null, { verifyBackups });
       analysis = await analyzeRun(recorder.events(), { ...finalReads, restores });
     });
   } catch (error) {
     if (signal.aborted || error instanceof InterruptedError) {
       outcome = { verdict: 'interrupted', reason: 'interrupted by a signal; faults healed and the stack removed' };
-    } else if (error instanceof FaultUnsupportedError) {
+    } else if (error instanceof DrillSkipped || error instanceof FaultUnsupportedError) {
       outcome = { verdict: 'skipped', reason: error.message };
     } else {
       const message = describeError(error);
@@ -198,19 +233,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
     scenario,
     scenarioFile: loaded.displayFile,
     scenarioSha256: loaded.sha256,
-    target: options.targetKind,
+    target: targetKind,
     runId: options.runId,
     startedAt,
     finishedAt: new Date().toISOString(),
     environment,
     history: recorder.events(),
     analysis,
-    ...(outcome ? { outcome } : {}),
+    judgement: judgeRun({ thresholds: scenario.thresholds, analysis, ...(outcome ? { outcome } : {}) }),
     errors,
   });
   record({ type: 'run-end', verdict: result.verdict });
   recorder.close();
-  const reporters = await runReporters([jsonReporter, markdownReporter, junitReporter, prometheusReporter], result, { reportDir: options.reportDir });
+  const reporters = await progress.phase('report', () => publishRun(result, { ...options.publish, reportDir: options.reportDir }));
   return { result, reportDir: options.reportDir, reporters };
 }
 

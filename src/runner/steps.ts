@@ -1,22 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import type { RestoreRead } from '../checks/restore.ts';
 import type { ActiveFault, FaultContext } from '../faults/fault.ts';
 import { injectFault } from '../faults/inject.ts';
-import type { HistoryEvent } from '../history/events.ts';
+import type { HistoryBody, HistoryEvent } from '../history/events.ts';
+import { WRITES_TABLE } from '../postgres/writes-table.ts';
+import { withClient } from '../postgres/client.ts';
 import type { Progress } from '../progress/progress.ts';
 import type { RestoreStep, Step } from '../scenario/types.ts';
+import type { FaultPrimitives } from '../targets/fault-primitives.ts';
 import type { RecoveryTarget, RestoredCluster, StartedTarget } from '../targets/target.ts';
-import { DrillInconclusive } from './drill-inconclusive.ts';
+import { DrillInconclusive } from '../lifecycle/drill-inconclusive.ts';
 import { readRestore } from './restore-read.ts';
 import { waitUntilSettled } from './settle.ts';
-import type { TeardownStack } from './teardown-stack.ts';
+import type { TeardownStack } from '../lifecycle/teardown-stack.ts';
 
 export type RestoreOutcome = RestoreRead | { name: string; error: string };
 
 export interface DrillHooks {
   /** Called with each restored cluster before it is compared with the ledger (the tampered-restore test uses it). */
   afterRestore?(restored: RestoredCluster): Promise<void>;
+  /** Wraps the target's fault primitives (the witness tests turn one into a no-op with it). */
+  primitives?(faults: FaultPrimitives): FaultPrimitives;
+  /** Called once the first write was acknowledged, before the steady-state check (a test breaks the stack here). */
+  afterWarmUp?(target: StartedTarget): Promise<void>;
+  /** Called before the final reads and the repository's verification (a test damages a backup file here). */
+  beforeVerify?(target: StartedTarget): Promise<void>;
 }
 
 export interface StepContext {
@@ -64,7 +72,7 @@ export async function runStep(step: Step, s: StepContext): Promise<string | unde
       return `backup ${backup.id} (${backup.type})`;
     }
     case 'sql':
-      return runSql(s.target, step.statement);
+      return runSql(s.target, step.statement, s.context.record);
     case 'restore':
       return restore(step, s);
     default:
@@ -72,15 +80,28 @@ export async function runStep(step: Step, s: StepContext): Promise<string | unde
   }
 }
 
-async function runSql(target: StartedTarget, statement: string): Promise<string> {
-  const client = new pg.Client({ ...target.client, connectionTimeoutMillis: 5_000, application_name: 'pgdrill-sql-step' });
-  await client.connect();
-  try {
-    const result = await client.query(statement);
-    return `${result.command ?? 'statement'} ${result.rowCount ?? 0}`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/**
+ * Runs the step's statement on the primary and tells the ledger exactly
+ * which rows of the writes table it removed: the keys before and after it,
+ * in one repeatable-read transaction (the statement sees the same snapshot,
+ * and rows the workload commits meanwhile are in neither). Those keys are
+ * intentional deletions, not lost writes.
+ */
+async function runSql(target: StartedTarget, statement: string, record: (body: HistoryBody) => void): Promise<string> {
+  return withClient(target.client, { application: 'pgdrill-sql-step' }, async (client) => {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    try {
+      await client.query(`CREATE TEMP TABLE pgdrill_keys_before ON COMMIT DROP AS SELECT key FROM ${WRITES_TABLE}`);
+      const result = await client.query(statement);
+      const removed = await client.query<{ key: string }>(`SELECT key FROM pgdrill_keys_before EXCEPT SELECT key FROM ${WRITES_TABLE}`);
+      await client.query('COMMIT');
+      if (removed.rows.length > 0) record({ type: 'rows-deleted', statement, keys: removed.rows.map((r) => r.key) });
+      return `${result.command ?? 'statement'} ${result.rowCount ?? 0}`;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /**
@@ -101,7 +122,8 @@ async function restore(step: RestoreStep, s: StepContext): Promise<string> {
     s.progress.note(`${step.name} restored in ${seconds}s (timeline ${restored.reached.timeline ?? '?'}, last commit ${restored.reached.lastCommitAt ?? 'unknown'})`);
     await s.hooks?.afterRestore?.(restored);
     const judgeAt = targetMs ?? (restored.reached.lastCommitAt ? Date.parse(restored.reached.lastCommitAt) : Date.now());
-    const read = await readRestore(restored, s.history(), { name: step.name, target: label, targetMs: judgeAt, mode, seconds });
+    const deletions = s.history().flatMap((e) => (e.type === 'rows-deleted' ? [{ keys: e.keys, atMs: Date.parse(e.wall) }] : []));
+    const read = await readRestore(restored, s.history(), { name: step.name, target: label, targetMs: judgeAt, mode, seconds, deletions });
     s.restores.push(read);
     return `${step.name}: ${read.rowCount} rows in ${seconds}s, ${read.missing.count} missing, ${read.unexpected.count} unexpected`;
   } catch (error) {

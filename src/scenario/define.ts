@@ -22,9 +22,9 @@ export function defineScenario(scenario: ScenarioInput): ScenarioInput {
   return scenario;
 }
 
-/** Let the workload run for a while. */
-export function wait(duration: DurationText): WaitStepInput {
-  return { wait: duration };
+/** Let the workload run for a while; `byTarget` gives other durations on the kind or kubernetes target. */
+export function wait(duration: DurationText, byTarget?: WaitStepInput['byTarget']): WaitStepInput {
+  return byTarget ? { wait: duration, byTarget } : { wait: duration };
 }
 
 /** Inject a fault; pgdrill heals it on every exit path, or earlier with heal(). */

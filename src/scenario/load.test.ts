@@ -52,7 +52,10 @@ describe('loadScenario', () => {
 
   it('gates the synchronous drills on zero lost writes, and the async one not', async () => {
     const thresholds = async (name: string) => (await loadScenario(name, { scenariosDir: SHIPPED })).scenario.thresholds.map((t) => t.expression);
-    expect(await thresholds('primary-kill')).toEqual(['rto_seconds <= 30', 'lost_writes == 0', 'split_brain_windows == 0', 'phantom_writes == 0', 'unexpected_writes == 0']);
+    expect(await thresholds('primary-kill')).toEqual([
+      'rto_seconds <= 30', 'lost_writes == 0', 'split_brain_windows == 0', 'phantom_writes == 0', 'unexpected_writes == 0', 'ha_restored_seconds <= 60', 'rto_excess_seconds <= 0',
+    ]);
+    expect(await thresholds('pitr-bad-delete')).toContain('lost_writes == 0');
     expect(await thresholds('primary-kill-async')).not.toContain('lost_writes == 0');
     expect(await thresholds('switchover')).toContain('rto_seconds <= 15');
   });
@@ -95,7 +98,7 @@ describe('listScenarios', () => {
   it('lists the shipped drills with their descriptions', async () => {
     const list = await listScenarios(SHIPPED);
     expect(list.map((s) => s.name)).toEqual([
-      'dcs-loss', 'dcs-loss-failsafe', 'double-zone-loss', 'freeze', 'freeze-etcd3', 'partition-halves', 'pitr-after-archive-stall',
+      'archive-failover', 'archive-failover-always', 'dcs-loss', 'dcs-loss-failsafe', 'double-zone-loss', 'freeze', 'freeze-etcd3', 'partition-halves', 'pitr-after-archive-stall',
       'pitr-bad-delete', 'pitr-latest', 'postgres-crash', 'primary-kill', 'primary-kill-async', 'primary-partition-async',
       'primary-partition-strict', 'replica-kill', 'replica-lag', 'replica-partition', 'stalled-archive', 'switchover', 'zone-loss',
     ]);

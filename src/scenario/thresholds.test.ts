@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
-import { evaluateThresholds, parseThreshold } from './thresholds.ts';
+import { parseThreshold } from './thresholds.ts';
 
 describe('parseThreshold', () => {
   it('parses every operator and normalises the expression', () => {
@@ -18,24 +18,6 @@ describe('parseThreshold', () => {
 
   it.each(['rto_seconds =< 30', 'rto_seconds <= thirty', 'rto_seconds', '<= 30', 'rto_seconds <= 30s'])('rejects %j with the expected form', (text) => {
     expect(() => parseThreshold(text)).toThrow(/expected "<metric> <op> <number>"/);
-  });
-});
-
-describe('evaluateThresholds', () => {
-  const thresholds = ['rto_seconds <= 30', 'lost_writes == 0', 'split_brain_windows == 0'].map(parseThreshold);
-
-  it('reports metric, expression, value and ok for each', () => {
-    expect(evaluateThresholds(thresholds, { rto_seconds: 12.3, lost_writes: 2, split_brain_windows: 0 })).toEqual([
-      { metric: 'rto_seconds', expression: 'rto_seconds <= 30', value: 12.3, ok: true },
-      { metric: 'lost_writes', expression: 'lost_writes == 0', value: 2, ok: false },
-      { metric: 'split_brain_windows', expression: 'split_brain_windows == 0', value: 0, ok: true },
-    ]);
-  });
-
-  it('never passes a null or missing value, whatever the operator', () => {
-    const lenient = ['rto_seconds != 5', 'rto_seconds >= 0', 'rto_seconds <= 30'].map(parseThreshold);
-    expect(evaluateThresholds(lenient, { rto_seconds: null }).map((r) => [r.value, r.ok])).toEqual([[null, false], [null, false], [null, false]]);
-    expect(evaluateThresholds(lenient, {}).every((r) => !r.ok)).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts';
-import { METRIC_NAMES, isMetricName, type MetricName } from '../checks/metric-names.ts';
+import { METRIC_NAMES, isMetricName, type MetricName } from '../checks/metric-catalogue.ts';
 import { didYouMean } from './suggest.ts';
 
 export const THRESHOLD_OPS = ['<', '<=', '==', '!=', '>=', '>'] as const;
@@ -12,15 +12,6 @@ export interface Threshold {
   limit: number;
   /** Canonical text, e.g. "rto_seconds <= 30": the name reports and JUnit use. */
   expression: string;
-}
-
-/** One threshold after the run (the report.json contract: metric, expression, value, ok). */
-export interface ThresholdResult {
-  metric: MetricName;
-  expression: string;
-  /** The metric's value; null when it has none. */
-  value: number | null;
-  ok: boolean;
 }
 
 const FORM = '"<metric> <op> <number>" with <op> one of < <= == != >= >';
@@ -39,43 +30,4 @@ export function parseThreshold(text: string): Threshold {
   }
   const limit = Number(number);
   return { metric, op: op as ThresholdOp, limit, expression: `${metric} ${op} ${limit}` };
-}
-
-/** Evaluates thresholds over a run's metrics. A null or missing value never passes. */
-export function evaluateThresholds(
-  thresholds: readonly Threshold[],
-  metrics: Readonly<Partial<Record<string, number | null>>>,
-): ThresholdResult[] {
-  return thresholds.map((threshold) => {
-    const value = metrics[threshold.metric] ?? null;
-    return {
-      metric: threshold.metric,
-      expression: threshold.expression,
-      value,
-      ok: value !== null && Number.isFinite(value) && holds(value, threshold.op, threshold.limit),
-    };
-  });
-}
-
-function holds(value: number, op: ThresholdOp, limit: number): boolean {
-  switch (op) {
-    case '<':
-      return value < limit;
-    case '<=':
-      return value <= limit;
-    case '==':
-      return value === limit;
-    case '!=':
-      return value !== limit;
-    case '>=':
-      return value >= limit;
-    case '>':
-      return value > limit;
-    default:
-      return assertNever(op);
-  }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected operator ${String(value)}`);
 }

@@ -1,49 +1,18 @@
-import type { FaultKind } from '../history/events.ts';
+import type { FaultTarget } from '../faults/target-words.ts';
+import { FAULT_KINDS, type FaultKind } from '../history/events.ts';
 import type { DurationText } from './duration.ts';
 import type { Threshold } from './thresholds.ts';
 
-/** Fault kinds a scenario may inject. */
-export const SCENARIO_FAULT_KINDS = [
-  'primary-kill',
-  'postgres-kill',
-  'switchover',
-  'zone-loss',
-  'partition',
-  'freeze',
-  'stalled-archive',
-  'dcs-loss',
-  'replica-kill',
-  'replica-lag',
-] as const satisfies readonly FaultKind[];
-export type ScenarioFaultKind = (typeof SCENARIO_FAULT_KINDS)[number];
+/** Fault kinds a scenario may inject: every kind of the catalogue. */
+export const SCENARIO_FAULT_KINDS = FAULT_KINDS;
+export type ScenarioFaultKind = FaultKind;
 
 /** off: asynchronous replication; on: Patroni synchronous_mode; strict: synchronous_mode_strict (no writes without a standby). */
 export const SYNCHRONOUS_MODES = ['off', 'on', 'strict'] as const;
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 
-/**
- * What a fault hits, resolved when it is injected:
- * - primary / replica: that instance (a replica: the synchronous standby when there is one);
- * - primary-zone: the primary's zone; replica-zones: every other zone; zone:<name>: that zone;
- * - archive: the link from the database nodes to the backup repository;
- * - dcs-majority: a majority of the consensus store's members.
- */
-export const FAULT_TARGETS = ['primary', 'replica', 'primary-zone', 'replica-zones', 'archive', 'dcs-majority'] as const;
-export type FaultTarget = (typeof FAULT_TARGETS)[number] | `zone:${string}`;
-
-/** Targets each fault kind accepts; the first is its default. */
-export const TARGETS_BY_FAULT: Record<ScenarioFaultKind, readonly (FaultTarget | 'zone:<name>')[]> = {
-  'primary-kill': ['primary'],
-  'postgres-kill': ['primary'],
-  switchover: ['primary'],
-  freeze: ['primary', 'replica'],
-  'replica-kill': ['replica'],
-  'replica-lag': ['replica'],
-  'zone-loss': ['primary-zone', 'replica-zones', 'zone:<name>'],
-  partition: ['primary', 'replica', 'primary-zone', 'zone:<name>'],
-  'stalled-archive': ['archive'],
-  'dcs-loss': ['dcs-majority'],
-};
+export { FAULT_TARGETS, type FaultTarget } from '../faults/target-words.ts';
+export { TARGETS_BY_FAULT } from '../faults/catalogue.ts';
 
 /** per-zone: one consensus-store member in each zone (a zone's loss takes its member too); separate: members in a zone of their own. */
 export const DCS_PLACEMENTS = ['per-zone', 'separate'] as const;
@@ -51,6 +20,19 @@ export type DcsPlacement = (typeof DCS_PLACEMENTS)[number];
 
 export const ETCD_APIS = ['v2', 'v3'] as const;
 export type EtcdApi = (typeof ETCD_APIS)[number];
+
+/** on: only the primary archives WAL; always: every standby archives what it receives too (PostgreSQL's archive_mode). */
+export const ARCHIVE_MODES = ['on', 'always'] as const;
+export type ArchiveMode = (typeof ARCHIVE_MODES)[number];
+
+/**
+ * Targets whose HA engine may need other waits and thresholds than the
+ * local one (CloudNativePG's failover path after a node fault is longer
+ * than Patroni's): a scenario can state values for them. The local target
+ * always runs the scenario's own values.
+ */
+export const ADJUSTABLE_TARGETS = ['kind', 'kubernetes'] as const;
+export type AdjustableTarget = (typeof ADJUSTABLE_TARGETS)[number];
 
 // ---- What a scenario file writes (the authoring form) ----
 
@@ -77,6 +59,12 @@ export interface ClusterInput {
    * writes; the freeze-etcd3 scenario shows it.
    */
   etcdApi?: EtcdApi;
+  /**
+   * Who archives WAL (default 'on': the primary). With 'always' the
+   * standbys archive what they receive too, so WAL the old primary had not
+   * archived before a failover still reaches the repository (local target).
+   */
+  archive?: ArchiveMode;
 }
 
 export interface WorkloadInput {
@@ -89,6 +77,8 @@ export interface WorkloadInput {
 /** Each step is an object keyed by its kind, so a validation error can say `steps[2].wait`. */
 export interface WaitStepInput {
   wait: DurationText;
+  /** Another duration on these targets (e.g. a fault held until CloudNativePG can fail over). */
+  byTarget?: Partial<Record<AdjustableTarget, DurationText>>;
 }
 export interface InjectStepInput {
   inject: ScenarioFaultKind;
@@ -141,6 +131,8 @@ export interface ScenarioInput {
   steps: StepInput[];
   /** "<metric> <op> <number>", e.g. "rto_seconds <= 30". */
   thresholds: string[];
+  /** Per target: thresholds that replace the scenario's own on the same metric (or add one). */
+  byTarget?: Partial<Record<AdjustableTarget, { thresholds: string[] }>>;
 }
 
 // ---- What the runner gets (validated, defaults applied, durations in ms) ----
@@ -149,6 +141,8 @@ export interface WaitStep {
   kind: 'wait';
   ms: number;
   text: string;
+  /** Set only when the scenario gives other durations; scenarioForTarget() resolves it away. */
+  byTarget?: Partial<Record<AdjustableTarget, { ms: number; text: string }>>;
 }
 export interface InjectStep {
   kind: 'inject';
@@ -199,6 +193,8 @@ export interface ClusterSpec {
   dcs: DcsPlacement;
   failsafe: boolean;
   etcdApi: EtcdApi;
+  /** Absent: 'on'. */
+  archive?: ArchiveMode;
 }
 
 export interface Scenario {
@@ -208,4 +204,6 @@ export interface Scenario {
   workload: WorkloadInput;
   steps: Step[];
   thresholds: Threshold[];
+  /** Set only when the scenario gives per-target thresholds; scenarioForTarget() resolves it away. */
+  byTarget?: Partial<Record<AdjustableTarget, { thresholds: Threshold[] }>>;
 }

@@ -37,7 +37,7 @@ function problem(mutate: (s: Record<string, unknown>) => void): ScenarioError {
 describe('validateScenario', () => {
   it('applies defaults and resolves steps', () => {
     const s = validateScenario(valid(), FILE);
-    expect(s.cluster).toEqual({ zones: ['a', 'b', 'c'], synchronous: 'on', dcs: 'per-zone', failsafe: false, etcdApi: 'v2' });
+    expect(s.cluster).toEqual({ zones: ['a', 'b', 'c'], synchronous: 'on', dcs: 'per-zone', failsafe: false, etcdApi: 'v2', archive: 'on' });
     expect(s.steps).toEqual([
       { kind: 'wait', ms: 10_000, text: '10s' },
       { kind: 'inject', fault: 'primary-kill', id: 'f1', target: 'primary' },
@@ -95,7 +95,7 @@ describe('validateScenario', () => {
   });
 
   it('rejects unknown fields anywhere, suggesting the near one', () => {
-    expect(problem((s) => (s.treshold = [])).message).toBe(`${FILE}: treshold: unknown field (did you mean thresholds?); expected one of name, description, cluster, workload, steps, thresholds`);
+    expect(problem((s) => (s.treshold = [])).message).toBe(`${FILE}: treshold: unknown field (did you mean thresholds?); expected one of name, description, cluster, workload, steps, thresholds, byTarget`);
     expect(problem((s) => (s.cluster = { synchronous: 'on', zone: ['a'] })).message).toMatch(/cluster\.zone: unknown field \(did you mean zones\?\)/);
     expect(problem((s) => (s.steps = [{ inject: 'primary-kill', targt: 'primary' }])).path).toBe('steps[0].targt');
   });

@@ -1,9 +1,12 @@
+import { METRICS } from '../checks/metric-catalogue.ts';
 import { UsageError } from '../errors.ts';
 import { DURATION_EXPECTED, parseDuration } from './duration.ts';
 import { ScenarioError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
 import { parseThreshold, type Threshold } from './thresholds.ts';
 import {
+  ADJUSTABLE_TARGETS,
+  ARCHIVE_MODES,
   DCS_PLACEMENTS,
   ETCD_APIS,
   SCENARIO_FAULT_KINDS,
@@ -22,9 +25,6 @@ export const DEFAULT_ZONES: readonly string[] = ['a', 'b', 'c'];
 const STEP_KINDS = ['wait', 'inject', 'heal', 'mark', 'waitHealthy', 'backup', 'sql', 'restore'] as const;
 type StepKey = (typeof STEP_KINDS)[number];
 
-/** Metrics that only exist when the scenario injects a fault. */
-const FAULT_METRICS: ReadonlySet<string> = new Set(['rto_seconds', 'write_downtime_seconds', 'server_rto_seconds', 'rto_resolution_seconds']);
-
 /**
  * Validates a scenario file's default export, strictly: an unknown field is
  * an error (a misspelt `thresholds` must not silently drop every gate).
@@ -38,18 +38,31 @@ class ScenarioValidator {
   constructor(private readonly file: string) {}
 
   scenario(value: unknown): Scenario {
-    const root = this.object('', value, ['name', 'description', 'cluster', 'workload', 'steps', 'thresholds'], ['name', 'description', 'cluster', 'workload', 'steps', 'thresholds']);
+    const root = this.object('', value, ['name', 'description', 'cluster', 'workload', 'steps', 'thresholds', 'byTarget'], ['name', 'description', 'cluster', 'workload', 'steps', 'thresholds']);
     const name = this.string('name', root.name, /^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase words joined by dashes, e.g. "primary-kill"');
     const description = this.string('description', root.description, /\S/, 'a one-line description');
     const cluster = this.cluster(root.cluster);
     const workload = this.workload(root.workload);
     const steps = this.steps(root.steps, cluster.zones);
     const thresholds = this.thresholds(root.thresholds, steps);
-    return { name, description, cluster, workload, steps, thresholds };
+    const scenario: Scenario = { name, description, cluster, workload, steps, thresholds };
+    if (root.byTarget !== undefined) scenario.byTarget = this.thresholdsByTarget(root.byTarget, steps);
+    return scenario;
+  }
+
+  private thresholdsByTarget(value: unknown, steps: readonly Step[]): NonNullable<Scenario['byTarget']> {
+    const byTarget = this.object('byTarget', value, ADJUSTABLE_TARGETS, []);
+    const resolved: NonNullable<Scenario['byTarget']> = {};
+    for (const target of ADJUSTABLE_TARGETS) {
+      if (byTarget[target] === undefined) continue;
+      const entry = this.object(`byTarget.${target}`, byTarget[target], ['thresholds'], ['thresholds']);
+      resolved[target] = { thresholds: this.thresholds(entry.thresholds, steps, `byTarget.${target}.thresholds`) };
+    }
+    return resolved;
   }
 
   private cluster(value: unknown): ClusterSpec {
-    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni', 'dcs', 'failsafe', 'etcdApi'], ['synchronous']);
+    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni', 'dcs', 'failsafe', 'etcdApi', 'archive'], ['synchronous']);
     const zones = c.zones === undefined ? [...DEFAULT_ZONES] : this.zones(c.zones);
     const synchronous = this.oneOf('cluster.synchronous', c.synchronous, SYNCHRONOUS_MODES);
     if (synchronous === 'strict' && zones.length < 2) {
@@ -58,7 +71,8 @@ class ScenarioValidator {
     const dcs = c.dcs === undefined ? 'per-zone' : this.oneOf('cluster.dcs', c.dcs, DCS_PLACEMENTS, 'DCS placement');
     if (c.failsafe !== undefined && typeof c.failsafe !== 'boolean') this.fail('cluster.failsafe', `expected true or false, got ${describe(c.failsafe)}`);
     const etcdApi = c.etcdApi === undefined ? 'v2' : this.oneOf('cluster.etcdApi', c.etcdApi, ETCD_APIS, 'etcd API');
-    const spec: ClusterSpec = { zones, synchronous, dcs, failsafe: c.failsafe === true, etcdApi };
+    const archive = c.archive === undefined ? 'on' : this.oneOf('cluster.archive', c.archive, ARCHIVE_MODES, 'archive mode');
+    const spec: ClusterSpec = { zones, synchronous, dcs, failsafe: c.failsafe === true, etcdApi, archive };
     if (c.patroni !== undefined) spec.patroni = this.patroni(c.patroni);
     return spec;
   }
@@ -117,9 +131,19 @@ class ScenarioValidator {
       const kind = kinds[0] as StepKey;
       switch (kind) {
         case 'wait': {
-          const s = this.object(path, raw, ['wait'], ['wait']);
+          const s = this.object(path, raw, ['wait', 'byTarget'], ['wait']);
           const text = this.durationText(`${path}.wait`, s.wait);
-          return { kind: 'wait', ms: this.duration(`${path}.wait`, text), text };
+          const step: Step = { kind: 'wait', ms: this.duration(`${path}.wait`, text), text };
+          if (s.byTarget !== undefined) {
+            const byTarget = this.object(`${path}.byTarget`, s.byTarget, ADJUSTABLE_TARGETS, []);
+            step.byTarget = {};
+            for (const target of ADJUSTABLE_TARGETS) {
+              if (byTarget[target] === undefined) continue;
+              const other = this.durationText(`${path}.byTarget.${target}`, byTarget[target]);
+              step.byTarget[target] = { ms: this.duration(`${path}.byTarget.${target}`, other), text: other };
+            }
+          }
+          return step;
         }
         case 'waitHealthy': {
           const s = this.object(path, raw, ['waitHealthy'], ['waitHealthy']);
@@ -196,14 +220,14 @@ class ScenarioValidator {
     return this.oneOf(path, value, allowed.filter((t) => t !== 'zone:<name>') as FaultTarget[], `target for ${fault}`);
   }
 
-  private thresholds(value: unknown, steps: readonly Step[]): Threshold[] {
-    const list = this.array('thresholds', value, 'a list of threshold expressions, e.g. ["rto_seconds <= 30"]');
+  private thresholds(value: unknown, steps: readonly Step[], at = 'thresholds'): Threshold[] {
+    const list = this.array(at, value, 'a list of threshold expressions, e.g. ["rto_seconds <= 30"]');
     const injects = steps.some((s) => s.kind === 'inject');
     return list.map((text, i) => {
-      const path = `thresholds[${i}]`;
+      const path = `${at}[${i}]`;
       const threshold = this.rewrap(path, () => parseThreshold(typeof text === 'string' ? text : (this.fail(path, `expected a string such as "rto_seconds <= 30", got ${describe(text)}`))));
       // Without a fault it could only ever be inconclusive: say so now, not after the drill.
-      if (!injects && FAULT_METRICS.has(threshold.metric)) this.fail(path, `${threshold.metric} is measured per fault, and no step injects one`);
+      if (!injects && METRICS[threshold.metric].needsFault) this.fail(path, `${threshold.metric} is measured per fault, and no step injects one`);
       return threshold;
     });
   }

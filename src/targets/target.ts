@@ -1,8 +1,9 @@
 import type { FaultKind } from '../history/events.ts';
+import type { FaultPrimitives } from './fault-primitives.ts';
 import type { ConnectionInfo, InstanceEndpoint } from './endpoints.ts';
 
+/** The target kinds; src/targets/registry.ts has one driver for each. */
 export type TargetKind = 'local' | 'kind' | 'kubernetes';
-export const TARGET_KINDS: readonly TargetKind[] = ['local', 'kind', 'kubernetes'];
 
 /** What the engine under test says about one instance right now. */
 export interface InstanceState {
@@ -19,54 +20,6 @@ export interface Topology {
   instances: InstanceState[];
   /** Name of the instance the engine considers primary, if any. */
   primary: string | null;
-}
-
-export type Capability = FaultKind | 'backup' | 'restore';
-
-/**
- * The fault primitives a target performs on its own stack. Faults in
- * src/faults/ compose these; a target lacking one leaves the matching
- * capability out, and scenarios needing it are skipped. Every primitive has
- * an undo that is safe to call when the primitive failed half-way, or twice.
- */
-export interface FaultPrimitives {
-  /** SIGKILL the whole instance (container or pod): its address stops answering. */
-  killInstance(name: string): Promise<void>;
-  /** Start an instance killed by killInstance again (it rejoins as the engine decides). */
-  startInstance(name: string): Promise<void>;
-  /** SIGKILL every PostgreSQL process of the instance; the engine restarts PostgreSQL. */
-  killPostgres(name: string): Promise<void>;
-  /** A planned switchover performed by the engine, from the current primary to `candidate`. */
-  switchover(primary: string, candidate: string): Promise<void>;
-  /** Freeze every process of the instance (SIGSTOP / docker pause); its connections stay open. */
-  freezeInstance(name: string): Promise<void>;
-  thawInstance(name: string): Promise<void>;
-  /** Stop every member of a zone at once (database instance, consensus member, node). */
-  stopZone(zone: string): Promise<void>;
-  startZone(zone: string): Promise<void>;
-  /**
-   * Cut instances off from every other instance, and from the consensus store
-   * when `fromDcs`; clients that connect to them directly still reach them.
-   */
-  isolateInstances(names: string[], options: { fromDcs: boolean }): Promise<void>;
-  rejoinInstances(names: string[]): Promise<void>;
-  /** Cut every member of a zone off from the other zones (symmetric halves). */
-  isolateZone(zone: string): Promise<void>;
-  rejoinZone(zone: string): Promise<void>;
-  /** Make the backup repository unreachable from every database instance (WAL archiving fails). */
-  stallArchive(): Promise<void>;
-  resumeArchive(): Promise<void>;
-  /** Members of the consensus store (etcd members on local), and stopping / starting some of them. */
-  dcsMembers(): string[];
-  stopDcsMembers(names: string[]): Promise<void>;
-  startDcsMembers(names: string[]): Promise<void>;
-  /**
-   * Degrade the instance's network link (delay and loss with tc netem, or a
-   * rate limit where the kernel has no netem); returns how. Throws
-   * PrimitiveUnsupportedError when the machine can do neither.
-   */
-  degradeLink(name: string): Promise<string>;
-  restoreLink(name: string): Promise<void>;
 }
 
 /** One backup in the target's repository or object store. */
@@ -98,10 +51,16 @@ export interface RestoredCluster {
   teardown(): Promise<void>;
 }
 
-/** Backups and restores; a target without them leaves the backup / restore capabilities out. */
+/** Backups and restores; a target without them has no `backups`, and scenarios with backup or restore steps are skipped. */
 export interface BackupPrimitives {
   backup(type: 'full' | 'incremental'): Promise<BackupInfo>;
   listBackups(): Promise<BackupInfo[]>;
+  /**
+   * Checks the repository's integrity with the tool's own verification
+   * (pgBackRest verify, ...): every problem it names, and how many. Absent
+   * when the target has no such check.
+   */
+  verify?(): Promise<BackupVerification>;
   /** Restores into fresh instances (1, or a full cluster of the same shape) from the repository. */
   restore(options: { target: RecoveryTarget; shape: 'single' | 'cluster'; name: string }): Promise<RestoredCluster>;
 }
@@ -117,17 +76,36 @@ export interface StartedTarget {
   readonly client: ConnectionInfo;
   /** Direct endpoints, one per instance. */
   readonly instances: readonly InstanceEndpoint[];
-  readonly capabilities: ReadonlySet<Capability>;
+  /** The fault primitives it implements (see fault-primitives.ts): what faults it can do follows from them. */
   readonly faults: FaultPrimitives;
   /** Absent when the target has no backup repository. */
   readonly backups?: BackupPrimitives;
   topology(): Promise<Topology>;
   /** Versions of the pieces under test, for reports (PostgreSQL, Patroni, pgBackRest, image id, ...). */
   versions(): Promise<Record<string, string>>;
+  /**
+   * The RTO the stack's configuration predicts for a fault, at most, with
+   * how it was derived; null when it predicts none (no failover expected).
+   * Absent when the target cannot say.
+   */
+  expectedRto?(fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null;
   /** WAL file names in the backup repository (for the archive-continuity check); absent when the target cannot list them. */
   archivedWal?(): Promise<string[]>;
   /** Every secret of the run, so outputs can be checked and scrubbed. */
   secrets(): readonly string[];
   /** Removes everything the target created for this run. Safe to call more than once. */
   teardown(): Promise<void>;
+}
+
+/** A predicted upper bound of the RTO, and the arithmetic behind it (for the report). */
+export interface ExpectedRto {
+  maxSeconds: number;
+  basis: string;
+}
+
+/** What a repository verification found: every problem the tool names, one line each. */
+export interface BackupVerification {
+  tool: string;
+  errors: number;
+  problems: string[];
 }

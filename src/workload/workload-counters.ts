@@ -10,8 +10,10 @@ export interface WorkloadCounters {
   connectFailures: number;
   /** ok outcomes that came with the synchronous-replication cancel WARNING. */
   syncRepWarnings: number;
+  /** One-shot attempts started while a writer was cut off (their outcomes count in the totals above). */
+  outageProbes: number;
 }
 
 export function emptyCounters(): WorkloadCounters {
-  return { invoked: 0, ok: 0, fail: 0, info: 0, inFlight: 0, connectFailures: 0, syncRepWarnings: 0 };
+  return { invoked: 0, ok: 0, fail: 0, info: 0, inFlight: 0, connectFailures: 0, syncRepWarnings: 0, outageProbes: 0 };
 }

@@ -1,7 +1,8 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HistoryBody, InfoEvent, InvokeEvent, WriteOutcomeEvent } from '../history/events.ts';
-import { LocalPostgres } from './testing/local-postgres.ts';
+import { LocalPostgres } from '../../test/support/local-postgres.ts';
 import { Workload, type WorkloadOptions } from './workload.ts';
 
 interface Timed {
@@ -52,6 +53,41 @@ function outcomes(events: Timed[]): Map<string, WriteOutcomeEvent> {
   }
   expect([...invoked].filter((k) => !resolved.has(k))).toEqual([]);
   return resolved;
+}
+
+/**
+ * A TCP proxy to the server that can turn into a black hole: new connections
+ * are accepted and never answered, existing ones go silent (what clients of
+ * a killed container's address see, until their own timeouts).
+ */
+async function blackHoleProxy(targetPort: number): Promise<{ port: number; swallow(on: boolean): void; close(): Promise<void> }> {
+  let swallowing = false;
+  const sockets = new Set<Socket>();
+  const proxy = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    if (swallowing) return; // never answered
+    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('data', (chunk) => !swallowing && upstream.write(chunk));
+    upstream.on('data', (chunk) => !swallowing && client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (proxy.address() as AddressInfo).port,
+    swallow: (on) => {
+      swallowing = on;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
 }
 
 async function rowKeys(pg: LocalPostgres): Promise<Set<string>> {
@@ -220,6 +256,39 @@ describe('workload against a real PostgreSQL', () => {
       if (e.type === 'fail') expect(e.error).toMatch(/connect: |terminating connection/);
     }
     expect(downAt).toBeLessThan(stoppedAt);
+  });
+
+  it('keeps attempting every few tens of ms through a black-holed outage with its outage probes (without them: once per connect timeout)', async () => {
+    const pg = await server();
+    const hole = await blackHoleProxy(pg.port);
+    try {
+      const attemptsDuringOutage = async (intervalMs: number): Promise<{ attempts: number; probes: number }> => {
+        const { w, events } = workload(pg, { writers: 2, rate: 40, endpoint: { ...pg.connection, port: hole.port }, outageProbes: { intervalMs, suspectAfterMs: 200, maxInFlight: 24 } });
+        await w.start();
+        await waitFor('a first write', () => events.some((e) => e.body.type === 'ok'));
+        hole.swallow(true);
+        const from = performance.now();
+        await sleep(3_000);
+        const to = performance.now();
+        hole.swallow(false);
+        await waitFor('a write after the outage', () => events.some((e) => e.at > to && e.body.type === 'ok'));
+        const summary = await w.stop();
+        // From the first second on (the writers are all stuck by then) to the end of the outage.
+        const invokes = events.filter((e) => e.body.type === 'invoke' && e.at > from + 1_000 && e.at < to).map((e) => e.at);
+        return { attempts: invokes.length, probes: summary.outageProbes };
+      };
+      // Counts, not timings (this machine may be busy): the mechanism, not a budget. The drills measure the resolution itself.
+      // Without probes two stuck writers make about one attempt a second each: some 4 in these 2 s.
+      const without = await attemptsDuringOutage(0);
+      expect(without.probes).toBe(0);
+      expect(without.attempts).toBeLessThanOrEqual(8);
+      // With them an attempt starts every 50 ms: some 40 in 2 s, far more than the writers alone could make.
+      const withProbes = await attemptsDuringOutage(50);
+      expect(withProbes.probes).toBeGreaterThan(20);
+      expect(withProbes.attempts).toBeGreaterThan(20);
+    } finally {
+      await hole.close();
+    }
   });
 
   it('never leaves an invoke without an outcome when stopped mid-write', async () => {

@@ -5,14 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import pRetry from 'p-retry';
-import pg from 'pg';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import type { HistoryBody } from '../history/events.ts';
 import { describeEndpoint, type ConnectionInfo } from '../targets/endpoints.ts';
 import { Pacer } from './pacer.ts';
-import { ensureWritesTable } from './schema.ts';
+import { ensureWritesTable } from '../postgres/writes-table.ts';
 import { emptyCounters, type WorkloadCounters } from './workload-counters.ts';
-import { writeClientConfig } from './write-connection.ts';
+import { openWriteClient } from './write-connection.ts';
 import { Writer } from './writer.ts';
 
 export interface WorkloadOptions {
@@ -36,6 +35,18 @@ export interface WorkloadOptions {
   cancelOnTimeout?: boolean;
   /** How long stop() waits for in-flight writes before breaking their connections. Default 5000. */
   stopTimeoutMs?: number;
+  /**
+   * Outage probes: while a writer is cut off (reconnecting, or its write in
+   * flight longer than `suspectAfterMs`), a one-shot attempt on a fresh
+   * connection starts every `intervalMs`, at most `maxInFlight` at once, so
+   * the moment service returns is seen within `intervalMs` however long
+   * each attempt waits for its connect timeout or a commit that blocks
+   * (`statementTimeoutMs`: a blocked probe is abandoned, its backend
+   * cancelled, and its outcome unknown). Default 50 ms, 200 ms, 40 in
+   * flight, 1000 ms: 40 × 50 ms covers a 1 s connect plus a 1 s commit.
+   * `intervalMs: 0` turns them off.
+   */
+  outageProbes?: { intervalMs: number; suspectAfterMs: number; maxInFlight: number; statementTimeoutMs?: number };
   /** Create pgdrill_writes (idempotent) in start(). Default true. */
   ensureTable?: boolean;
   applicationName?: string;
@@ -53,6 +64,11 @@ export class Workload {
   private readonly controller = new AbortController();
   private writers: Writer[] = [];
   private runs: Promise<void>[] = [];
+  /** One-shot writers for the outage probes, by slot; a slot is busy while its attempt runs. */
+  private readonly probes: { writer: Writer; busy: boolean }[] = [];
+  private readonly probeRuns = new Set<Promise<void>>();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private lastProbeAt = -Infinity;
   private startedAt: number | undefined;
   private stoppedAt: number | undefined;
   private failure: unknown;
@@ -67,6 +83,7 @@ export class Workload {
       reconnectDelayMs: { min: 50, max: 250 },
       cancelOnTimeout: true,
       stopTimeoutMs: 5_000,
+      outageProbes: { intervalMs: 50, suspectAfterMs: 200, maxInFlight: 40, statementTimeoutMs: 1_000 },
       ensureTable: true,
       applicationName: 'pgdrill-workload',
       ...options,
@@ -108,6 +125,39 @@ export class Workload {
         }),
       );
     }
+    const probes = this.options.outageProbes;
+    if (probes.intervalMs > 0) {
+      const settings = { ...this.writerSettings(), statementTimeoutMs: probes.statementTimeoutMs ?? this.options.statementTimeoutMs, applicationName: `${this.options.applicationName}-probe` };
+      for (let slot = 0; slot < probes.maxInFlight; slot++) {
+        // Process ids after the writers': each slot is one logical client, one attempt at a time.
+        this.probes.push({ writer: new Writer(writers + slot, settings, new Pacer(0, 0), this.options.record, this.counters), busy: false });
+      }
+      this.probeTimer = setInterval(() => this.probeIfCutOff(), Math.max(5, probes.intervalMs / 2));
+    }
+  }
+
+  /** Starts an outage probe when a writer is cut off and the last probe started at least intervalMs ago. */
+  private probeIfCutOff(): void {
+    const { intervalMs, suspectAfterMs } = this.options.outageProbes;
+    const now = performance.now();
+    if (this.controller.signal.aborted || now - this.lastProbeAt < intervalMs) return;
+    if (!this.writers.some((w) => w.suspectsOutage(now, suspectAfterMs))) return;
+    const slot = this.probes.find((p) => !p.busy);
+    if (!slot) return;
+    slot.busy = true;
+    this.lastProbeAt = now;
+    this.counters.outageProbes++;
+    const attempt = slot.writer
+      .attemptOnce()
+      .catch((error: unknown) => {
+        this.failure ??= error;
+        this.controller.abort();
+      })
+      .finally(() => {
+        slot.busy = false;
+        this.probeRuns.delete(attempt);
+      });
+    this.probeRuns.add(attempt);
   }
 
   /**
@@ -117,7 +167,8 @@ export class Workload {
    */
   async stop(): Promise<WorkloadSummary> {
     this.controller.abort();
-    const all = Promise.all(this.runs);
+    clearInterval(this.probeTimer);
+    const all = Promise.all([...this.runs, ...this.probeRuns]);
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([
       all.then(() => false),
@@ -125,7 +176,7 @@ export class Workload {
     ]);
     clearTimeout(timer);
     if (late) {
-      for (const writer of this.writers) writer.forceClose();
+      for (const writer of [...this.writers, ...this.probes.map((p) => p.writer)]) writer.forceClose();
       await all;
     }
     this.stoppedAt ??= performance.now();
@@ -161,9 +212,7 @@ export class Workload {
     try {
       await pRetry(
         async () => {
-          const client = new pg.Client(writeClientConfig(endpoint, this.options));
-          client.on('error', () => undefined);
-          await client.connect();
+          const client = await openWriteClient(endpoint, this.options, () => undefined);
           // DDL on a primary whose commits wait for a missing standby hangs:
           // bound it, end() with a statement active breaks the connection.
           const timer = setTimeout(() => void client.end().catch(() => undefined), 4 * this.options.statementTimeoutMs);

@@ -8,8 +8,8 @@
  * writes into acknowledged ones. The options below even override one the
  * role or database might carry; the writer keeps its own client-side timeout.
  */
-import { connect as netConnect } from 'node:net';
 import pg from 'pg';
+import { sendCancelRequest } from '../postgres/cancel-request.ts';
 import type { ConnectionInfo } from '../targets/endpoints.ts';
 
 export interface WriteConnectionOptions {
@@ -75,17 +75,4 @@ export function abandonClient(client: pg.Client, endpoint: ConnectionInfo, cance
 /** Closes an idle client without waiting for the server's goodbye. */
 export function closeClient(client: pg.Client): void {
   client.end().catch(() => undefined);
-}
-
-/** The protocol's CancelRequest: its own short-lived connection, 16 bytes. */
-export function sendCancelRequest(host: string, port: number, processId: number, secretKey: number, timeoutMs: number): void {
-  const message = Buffer.alloc(16);
-  message.writeInt32BE(16, 0);
-  message.writeInt32BE(80877102, 4);
-  message.writeInt32BE(processId, 8);
-  message.writeInt32BE(secretKey, 12);
-  const socket = netConnect({ host, port });
-  socket.setTimeout(timeoutMs, () => socket.destroy());
-  socket.once('error', () => socket.destroy());
-  socket.once('connect', () => socket.end(message));
 }

@@ -12,7 +12,7 @@ import pRetry from 'p-retry';
 import type pg from 'pg';
 import type { HistoryBody, OkEvent } from '../history/events.ts';
 import type { ConnectionInfo } from '../targets/endpoints.ts';
-import { INSERT_WRITE_SQL, type InsertedWriteRow } from './schema.ts';
+import { INSERT_WRITE_SQL, type InsertedWriteRow } from '../postgres/writes-table.ts';
 import { pause, type Pacer } from './pacer.ts';
 import { abandonClient, closeClient, openWriteClient } from './write-connection.ts';
 import {
@@ -61,6 +61,8 @@ class ConnectFailed extends Error {}
 
 export class Writer {
   private client: pg.Client | null = null;
+  /** Whether this writer ever had a connection: from then on, being without one means it was cut off. */
+  private hadConnection = false;
   private seq = 0;
   private flight: InFlight | null = null;
   private readonly statement: pg.QueryConfig<[string, number]>;
@@ -89,6 +91,35 @@ export class Writer {
         if (client) await this.write(client, this.begin());
         else await this.reconnect(signal);
       }
+    } finally {
+      clearInterval(watchdog);
+      this.dropClient();
+    }
+  }
+
+  /**
+   * Whether this writer looks cut off: it has no connection (it is
+   * reconnecting), or its write has been in flight longer than `afterMs`.
+   */
+  suspectsOutage(now: number, afterMs: number): boolean {
+    // Connecting for the first time (start-up) is not an outage; having lost a connection is.
+    if (!this.client) return this.hadConnection;
+    const flight = this.flight;
+    return flight !== null && !flight.settled && now - flight.attempt.startedAt > afterMs;
+  }
+
+  /**
+   * One write on a fresh connection, then the connection is closed: what
+   * the workload's outage probes do (see Workload). Resolves once its
+   * outcome is recorded.
+   */
+  async attemptOnce(): Promise<void> {
+    const tick = Math.min(100, Math.max(10, this.settings.statementTimeoutMs / 10));
+    const watchdog = setInterval(() => this.watch(), tick);
+    try {
+      await this.connectAndWrite();
+    } catch (error) {
+      if (!(error instanceof ConnectFailed)) throw error;
     } finally {
       clearInterval(watchdog);
       this.dropClient();
@@ -135,6 +166,7 @@ export class Writer {
     }
     client.on('notice', (notice) => this.onNotice(notice));
     this.client = client;
+    this.hadConnection = true;
     await this.write(client, attempt);
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerClient } from '../../src/targets/local/docker-engine.ts';
 import { pgdrillRules } from '../../src/targets/local/local-faults.ts';
-import { RUN_LABEL } from '../../src/targets/local/labels.ts';
+import { RUN_LABEL } from '../../src/targets/labels.ts';
 import { runCli, startCli, waitForOutput } from '../support/cli.ts';
 import { leftovers, useTempStateDir } from '../support/stack.ts';
 
@@ -17,7 +17,7 @@ describe('faults are healed on every exit path', () => {
   it('Ctrl-C during freeze + partition + stalled archive heals all three (exit 130, report says interrupted)', async () => {
     const reports = mkdtempSync(join(tmpdir(), 'pgdrill-heal-'));
     const cli = startCli(['run', 'test/fixtures/heal-on-interrupt.ts', '--keep', '--report-dir', reports], env);
-    expect(await waitForOutput(cli, 'wait 10m', 180_000), 'reached the long wait with the faults active').toBe(true);
+    expect(await waitForOutput(cli, 'wait 10m', 180_000), `reached the long wait with the faults active; the output:\n${cli.output()}`).toBe(true);
     const runId = /run ([0-9a-f]{8})/.exec(cli.output())![1]!;
     const docker = dockerClient();
     const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });

@@ -12,6 +12,14 @@ import { useTempStateDir } from '../support/stack.ts';
 // a correct stack must give. The asynchronous partition is expected to FAIL:
 // there the harness must catch the lost writes or the split-brain, while the
 // strict synchronous one must pass. Both directions are asserted.
+// The fault library's other drills (zone-loss, double-zone-loss,
+// partition-halves with replica-partition, dcs-loss with failsafe,
+// replica-lag) run with PGDRILL_E2E_FULL=1 (about 10 more minutes), outside
+// the default `npm test`, which must fit CI's 45 minutes; skipped, they say so.
+// Not run at all here, to keep the suite inside CI's budget: freeze-etcd3 and
+// primary-kill-async (timing decides their verdict, so a test can only
+// accept either) and replica-kill (primary-kill's definition aimed at a
+// replica; its kill and witness are the ones drills.test.ts runs).
 const state = useTempStateDir();
 const reportRoot = mkdtempSync(join(tmpdir(), 'pgdrill-e2e-faults-'));
 
@@ -42,6 +50,9 @@ function expectPass({ report, code }: Drill): void {
   expect(report.faults.every((f) => f.healOutcome === 'healed')).toBe(true);
 }
 
+/** A drill of the full fault library: run with PGDRILL_E2E_FULL=1, skipped (and listed as skipped) otherwise. */
+const full = process.env.PGDRILL_E2E_FULL === '1' ? it : it.skip;
+
 describe('fault library on the local target', () => {
   it('primary-partition-async: the harness catches what asynchronous replication loses (verdict fail, exit 1)', async () => {
     const d = await drill('primary-partition-async');
@@ -65,11 +76,11 @@ describe('fault library on the local target', () => {
     expect(d.report.metrics.split_brain_windows).toBe(0);
   });
 
-  it('zone-loss: failover with nothing lost', async () => {
+  full('zone-loss: failover with nothing lost', async () => {
     expectPass(await drill('zone-loss'));
   });
 
-  it('double-zone-loss: strict synchronous replication blocks writes (not "no primary"), then resumes', async () => {
+  full('double-zone-loss: strict synchronous replication blocks writes (not "no primary"), then resumes', async () => {
     const d = await drill('double-zone-loss');
     expectPass(d);
     expect(d.report.metrics.writes_blocked_on_sync_seconds).toBeGreaterThanOrEqual(10);
@@ -79,7 +90,7 @@ describe('fault library on the local target', () => {
     expect(d.history.some((e) => e.type === 'ok' && e.t > healT)).toBe(true);
   });
 
-  it('partition-halves and replica-partition: no loss, no split-brain', async () => {
+  full('partition-halves and replica-partition: no loss, no split-brain', async () => {
     expectPass(await drill('partition-halves'));
     expectPass(await drill('replica-partition'));
   });
@@ -88,22 +99,6 @@ describe('fault library on the local target', () => {
     const d = await drill('freeze');
     expectPass(d);
     expect(d.report.metrics.split_brain_windows).toBe(0);
-  });
-
-  it('freeze-etcd3: when the woken primary takes the leader key back (Patroni 3.0.2 on etcd v3), the loss is reported', async () => {
-    // Timing decides whether the woken leader wins the race for the key, so a pass is possible;
-    // what must never happen is a pass that hides a loss: a fail must name the lost writes or the window.
-    const d = await drill('freeze-etcd3');
-    expect(['pass', 'fail']).toContain(d.report.verdict);
-    if (d.report.verdict === 'fail') {
-      const lost = d.report.metrics.lost_writes ?? 0;
-      const windows = d.report.metrics.split_brain_windows ?? 0;
-      expect(lost + windows).toBeGreaterThan(0);
-      if (lost > 0) expect(d.report.evidence!.rpo!.lost.items.length).toBeGreaterThan(0);
-      if (windows > 0) expect(d.report.evidence!.splitBrain.windows[0]!.instances.length).toBe(2);
-    } else {
-      expect(d.report.metrics.lost_writes).toBe(0);
-    }
   });
 
   it('stalled-archive: failures and backlog while it lasts, catch-up after, no gap in the WAL chain', async () => {
@@ -121,7 +116,7 @@ describe('fault library on the local target', () => {
     expect(Math.max(...failed)).toBeGreaterThan(Math.min(...failed));
   });
 
-  it('dcs-loss: without failsafe the leader is demoted; with failsafe it keeps serving', async () => {
+  full('dcs-loss: without failsafe the leader is demoted; with failsafe it keeps serving', async () => {
     const off = await drill('dcs-loss');
     expectPass(off);
     expect(off.report.metrics.no_primary_seconds).toBeGreaterThanOrEqual(5);
@@ -130,8 +125,7 @@ describe('fault library on the local target', () => {
     expect(on.report.metrics.no_primary_seconds).toBeLessThanOrEqual(1);
   });
 
-  it('replica-kill and replica-lag: writes go on, nothing lost', async () => {
-    expectPass(await drill('replica-kill'));
+  full('replica-lag: writes go on, nothing lost', async () => {
     const lag = await drill('replica-lag');
     expectPass(lag);
     expect(lag.report.metrics.replication_lag_max_bytes).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execIn } from '../../src/targets/local/docker-exec.ts';
 import type { LocalTarget } from '../../src/targets/local/local-target.ts';
-import type { TeardownStack } from '../../src/runner/teardown-stack.ts';
+import type { TeardownStack } from '../../src/lifecycle/teardown-stack.ts';
 import { leftovers, startTestStack, useTempStateDir } from '../support/stack.ts';
 
 async function query<T extends pg.QueryResultRow>(target: LocalTarget, instance: string | null, sql: string): Promise<T[]> {

@@ -5,7 +5,10 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/run-result.ts';
 import { runDrill } from '../../src/runner/run-drill.ts';
-import { TeardownStack } from '../../src/runner/teardown-stack.ts';
+import { execIn } from '../../src/targets/local/docker-exec.ts';
+import { localDriver } from '../../src/targets/local/local-driver.ts';
+import type { LocalTarget } from '../../src/targets/local/local-target.ts';
+import { TeardownStack } from '../../src/lifecycle/teardown-stack.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { silentProgress } from '../../src/progress/progress.ts';
 import { SCENARIOS_DIR } from '../../src/cli/commands/run.ts';
@@ -39,10 +42,18 @@ describe('PITR drills', () => {
     const report = await drill('pitr-bad-delete');
     expectRestorePass(report);
     expect(report.metrics.restore_expected_min).toBeGreaterThan(500);
+    // The live cluster: the DELETE's rows are the scenario's own, not lost writes; the repository verifies clean.
+    expect(report.metrics.lost_writes).toBe(0);
+    expect(report.metrics.deleted_by_scenario).toBeGreaterThan(500);
+    expect(report.metrics.backup_verify_errors).toBe(0);
   });
 
   it('pitr-latest: after a failover, a restore to the end of WAL holds every acknowledged write', async () => {
-    expectRestorePass(await drill('pitr-latest'));
+    const report = await drill('pitr-latest');
+    expectRestorePass(report);
+    // The restore came from a backup taken on the new timeline.
+    expect(report.metrics.backup_verify_errors).toBe(0);
+    expect(report.evidence!.restore.restores[0]!.reached.timeline).toBeGreaterThanOrEqual(2);
   });
 
   it('pitr-after-archive-stall: a restore to a time inside the stall succeeds once archiving caught up', async () => {
@@ -51,13 +62,14 @@ describe('PITR drills', () => {
     expect(report.metrics.archive_failed_count).toBeGreaterThan(0);
   });
 
-  it('a tampered restore (one row removed, one added) fails the check and names both keys', async () => {
+  it('a tampered restore (one row removed, one added) fails the check and names both keys; a damaged repository file fails its verification, named', async () => {
     const loaded = await loadScenario('pitr-bad-delete', { scenariosDir: SCENARIOS_DIR });
     let removed = '';
+    let damaged = '';
     const teardowns = new TeardownStack();
     const outcome = await runDrill({
       loaded,
-      targetKind: 'local',
+      target: localDriver.configure({}),
       runId: `tamper${Date.now().toString(36).slice(-4)}`,
       reportDir: join(reportRoot, 'tampered'),
       keep: false,
@@ -74,6 +86,13 @@ describe('PITR drills', () => {
           await client.query("INSERT INTO pgdrill_writes (key, writer) VALUES ('tampered-intruder', 99)");
           await client.end();
         },
+        // Bit rot in the repository: a few bytes of one backed-up file overwritten.
+        beforeVerify: async (target) => {
+          const repo = (target as LocalTarget).container('repo');
+          const found = await execIn(repo, ['sh', '-c', "find /var/lib/pgbackrest/backup/pgdrill -path '*pg_data/base/*' -type f -size +8k | head -1"]);
+          damaged = found.stdout.trim();
+          await execIn(repo, ['sh', '-c', `printf garbage | dd of=${damaged} bs=1 seek=100 conv=notrunc 2>/dev/null`]);
+        },
       },
     });
     const { result } = outcome;
@@ -87,5 +106,11 @@ describe('PITR drills', () => {
     const md = readFileSync(join(outcome.reportDir, 'report.md'), 'utf8');
     const row = md.split('\n').find((line) => line.startsWith('| restore-1 |'));
     expect(row, md.slice(md.indexOf('### Restores'))).toContain(`| 1: ${removed} | 1: tampered-intruder |`);
+    // pgBackRest verify finds the damaged file and the report names it.
+    expect(result.metrics.backup_verify_errors).toBeGreaterThan(0);
+    expect(result.verdictReasons).toContain(`backup_verify_errors == 0 failed: backup_verify_errors = ${result.metrics.backup_verify_errors}`);
+    const relative = damaged.replace('/var/lib/pgbackrest/backup/pgdrill/', '');
+    expect(result.evidence!.backupIntegrity.problems.items.join(' ')).toContain(relative);
+    expect(md).toContain(relative);
   });
 });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/run-result.ts';
-import type { SuiteResult } from '../../src/suite/suite-report.ts';
+import type { SuiteResult } from '../../src/report/suite-result.ts';
 import { ensureChromium, withPage } from '../support/chromium.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
 import { ensureDebianTool } from '../support/debian-package.ts';
@@ -105,15 +105,17 @@ describe('reports of real drills', () => {
       await page.screenshot({ path: join(artifacts, 'report-html.png'), fullPage: true });
       await page.locator('#timeline-figure').screenshot({ path: join(artifacts, 'report-html-chart.png') });
       expect(await page.title()).toMatch(/^PASS report-failover — pgdrill [0-9a-f]{8}$/);
-      const chart = page.locator('#timeline-figure svg');
-      expect(await chart.count()).toBe(1);
+      // Drawn twice (a page's width and a phone's); at this width the wide one shows.
+      expect(await page.locator('#timeline-figure svg').count()).toBe(2);
+      const chart = page.locator('#timeline-figure .chart-wide svg');
       const box = await chart.boundingBox();
       expect(box!.width).toBeGreaterThan(600);
       expect(box!.height).toBeGreaterThan(300);
       // Bars of acknowledged writes (green), the fault window, the promotion's label.
-      expect(await page.locator('#timeline-figure svg path[fill="#2e7d32"]').count()).toBeGreaterThan(10);
+      expect(await page.locator('#timeline-figure .chart-wide svg path[fill="#2e7d32"]').count()).toBeGreaterThan(10);
       expect(await chart.textContent()).toMatch(/primary-kill \(pg-[abc]\)/);
       expect(await chart.textContent()).toMatch(/pg-[abc] promoted \(TL 2\)/);
+      expect(await chart.textContent()).toMatch(/kill: RTO [\d.]+ s/);
       expect(await page.locator('#thresholds tbody tr').count()).toBe(3);
       expect(await page.locator('#thresholds tbody tr.good').count()).toBe(3);
       expect(await page.locator('#metrics tbody tr').count()).toBe(Object.keys(fast.report.metrics).length);
@@ -143,7 +145,8 @@ describe('reports of real drills', () => {
     }
     const xml = readFileSync(join(fast.runDir, 'junit.xml'), 'utf8');
     expect(xml).toContain(`<property name="rto_seconds" value="${fast.report.metrics.rto_seconds}"/>`);
-    expect(xml.match(/<testcase /g)).toHaveLength(3);
+    expect(xml.match(/<testcase /g)).toHaveLength(4);
+    expect(xml).toContain(`<testcase name="run completed" classname="pgdrill.report-failover" time="${fast.report.durationSeconds.toFixed(3)}"/>`);
   });
 
   it('metrics.prom, the Pushgateway and the job summary carry the run', () => {
@@ -157,19 +160,21 @@ describe('reports of real drills', () => {
     expect(summary).toContain('| `rto_seconds <= 60` |');
   });
 
-  it('compare: ttl 20 against ttl 10 is a regression (exit 1); a run against itself is not (exit 0)', async () => {
+  it('compare: ttl 20 against ttl 10 is a regression (exit 1); a run against itself is not (exit 0, with a warning; exit 2 with --strict)', async () => {
     expect(slowSuite.report.metrics.rto_seconds!, 'ttl 20 fails over later than ttl 10').toBeGreaterThan(fast.report.metrics.rto_seconds!);
     const regression = await runCli(['compare', fast.runDir, slowSuite.suiteDir]);
     writeFileSync(join(root, 'compare.md'), regression.stdout);
     expect(regression.code, regression.stdout + regression.stderr).toBe(1);
     expect(regression.stdout).toMatch(/^# pgdrill compare: ❌ 1 scenario\(s\) regressed/);
-    expect(regression.stdout).toMatch(/\| `rto_seconds` \| [\d.]+ s \| [\d.]+ s \| \+[\d.]+ s \| 1 or 20% \| ❌ regression \|/);
+    expect(regression.stdout).toMatch(/\| `rto_seconds` \| [\d.]+ s \| [\d.]+ s \| \+[\d.]+ s \| 1 s or 20% \| ❌ regression \|/);
     const json = await runCli(['compare', '--json', fast.runDir, slowSuite.suiteDir]);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).scenarios[0].metrics.find((m: { metric: string }) => m.metric === 'rto_seconds').status).toBe('regression');
     const same = await runCli(['compare', fast.runDir, fast.runDir]);
     expect(same.code, same.stdout).toBe(0);
     expect(same.stdout).toMatch(/^# pgdrill compare: ✅ no regression/);
+    expect(same.stderr).toMatch(/warning: report-failover: A and B are the same run/);
+    expect((await runCli(['compare', '--strict', fast.runDir, fast.runDir])).code).toBe(2);
   });
 
   it('no password or connection secret appears in any output of a real run', () => {

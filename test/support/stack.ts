@@ -3,11 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProgress } from '../../src/progress/progress.ts';
-import { TeardownStack } from '../../src/runner/teardown-stack.ts';
+import { TeardownStack } from '../../src/lifecycle/teardown-stack.ts';
 import { dockerClient } from '../../src/targets/local/docker-engine.ts';
 import { startLocalTarget, type LocalTarget } from '../../src/targets/local/local-target.ts';
-import { RUN_LABEL } from '../../src/targets/local/labels.ts';
-import { DEFAULT_PATRONI, type LocalStackOptions } from '../../src/targets/local/stack-options.ts';
+import { RUN_LABEL } from '../../src/targets/labels.ts';
+import { localStackOptions, type LocalStackOptions } from '../../src/targets/local/stack-options.ts';
 
 /** Test runs keep their state files in a temp dir, away from the user's. */
 export function useTempStateDir(): string {
@@ -22,18 +22,7 @@ export function testRunId(label: string): string {
 
 export async function startTestStack(overrides: Partial<LocalStackOptions> = {}): Promise<{ target: LocalTarget; teardowns: TeardownStack }> {
   const teardowns = new TeardownStack();
-  const options: LocalStackOptions = {
-    runId: testRunId('stack'),
-    zones: ['a', 'b', 'c'],
-    synchronous: 'on',
-    syncStandbys: 1,
-    dcs: 'per-zone',
-    failsafe: false,
-    etcdApi: 'v2',
-    patroni: DEFAULT_PATRONI,
-    clientPort: 0,
-    ...overrides,
-  };
+  const options = localStackOptions(overrides.runId ?? testRunId('stack'), overrides);
   const progress = createProgress((line) => process.stderr.write(`[${options.runId}] ${line}\n`));
   try {
     const target = await startLocalTarget({ options, progress, teardowns });

@@ -1,56 +1,40 @@
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.ts';
-import { verdictExitCode } from '../../checks/verdict.ts';
+import { HEADLINE_METRICS } from '../../checks/metric-catalogue.ts';
+import { verdictExitCode } from '../../judge/verdict.ts';
 import type { DrillOutcome } from '../../runner/run-drill.ts';
 import { runDrill } from '../../runner/run-drill.ts';
-import { assertTargetAllows, type TargetChoice } from '../../runner/start-target.ts';
-import { checkKindPrerequisites } from '../../targets/kind/index.ts';
-import { TeardownStack } from '../../runner/teardown-stack.ts';
-import type { Verdict } from '../../checks/verdict.ts';
+import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
+import { assertFlagsFor, targetDriver } from '../../targets/registry.ts';
+import type { Verdict } from '../../judge/verdict.ts';
 import { redactCommandLine } from '../../report/audit.ts';
-import { htmlReporter } from '../../report/html.ts';
+import { INDEX_HTML } from '../../report/html.ts';
+import { SUITE_JSON } from '../../report/json.ts';
 import { JUNIT_XML } from '../../report/junit.ts';
-import { renderMarkdownSummary } from '../../report/markdown.ts';
-import { METRICS_PROM, pushToGateway } from '../../report/prometheus.ts';
-import { redactSecrets } from '../../report/redact.ts';
-import { runReporters } from '../../report/reporter.ts';
-import type { RunResult } from '../../report/run-result.ts';
-import { appendStepSummary } from '../../report/step-summary.ts';
+import { INDEX_MD } from '../../report/markdown.ts';
+import { METRICS_PROM } from '../../report/prometheus.ts';
+import { publishSuite } from '../../report/publish.ts';
+import { checkReportFolder } from '../../report/report-folder.ts';
+import { buildSuiteResult } from '../../report/suite-result.ts';
 import { listScenarios, loadScenario, type LoadedScenario } from '../../scenario/load.ts';
 import { expandScenarioArgs } from '../../suite/scenario-args.ts';
-import { buildSuiteResult, INDEX_HTML, INDEX_MD, renderSuiteMarkdown, SUITE_JSON, writeSuiteReport } from '../../suite/suite-report.ts';
 import { withInterrupts } from '../interrupts.ts';
-import { newRunId, parseTarget } from '../local-options.ts';
+import { newRunId } from '../local-options.ts';
 import { cliProgress, logLine, printLine } from '../output.ts';
 
 export const SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
 
-export interface RunFlags {
+/** `pgdrill run`'s own flags; each target kind's flags (each driver under src/targets/) come in beside them. */
+export interface RunFlags extends Record<string, unknown> {
   target?: string;
   reportDir?: string;
   keep?: boolean;
-  port?: string;
-  subnet?: string;
-  context?: string;
-  namespace?: string;
-  allowDestructive?: string[];
   /** Pushgateway URL: push each run's metrics there after it. */
   pushgateway?: string;
+  /** node_exporter textfile folder: each run's metrics in one stable file per scenario and target. */
+  textfileDir?: string;
 }
-
-const HEADLINE_METRICS = [
-  'rto_seconds',
-  'write_downtime_seconds',
-  'rto_resolution_seconds',
-  'lost_writes',
-  'unexpected_writes',
-  'phantom_writes',
-  'split_brain_windows',
-  'writes_ok',
-  'writes_failed',
-  'writes_unknown',
-] as const;
 
 /**
  * `pgdrill run <scenario...>`: validates every scenario before anything
@@ -64,44 +48,48 @@ export async function runCommand(scenarioArgs: string | readonly string[], flags
   const { scenarios, isSuite } = await expandScenarioArgs(typeof scenarioArgs === 'string' ? [scenarioArgs] : scenarioArgs);
   const loadedAll: LoadedScenario[] = [];
   for (const arg of scenarios) loadedAll.push(await loadScenario(arg, { scenariosDir: SCENARIOS_DIR }));
-  const targetKind = parseTarget(flags.target);
-  const target = targetOptions(targetKind, flags);
-  // Before anything starts: faults an existing cluster's namespace does not allow (exit 2), missing kind tools (exit 3).
-  for (const loaded of loadedAll) {
-    assertTargetAllows({ kind: targetKind, ...target }, loaded.scenario.steps.flatMap((s) => (s.kind === 'inject' ? [s.fault] : [])));
-  }
+  const driver = targetDriver(flags.target);
+  assertFlagsFor(driver, flags);
+  const target = driver.configure(flags);
+  const targetKind = target.kind;
   if (isSuite && flags.keep) throw new UsageError('--keep leaves one stack running: give a single scenario, not a suite');
   const pushgateway = flags.pushgateway === undefined ? undefined : parsePushgateway(flags.pushgateway);
-  if (targetKind === 'kind') await checkKindPrerequisites();
-  const port = flags.port === undefined ? undefined : parsePort(flags.port);
+  // A report folder that cannot be written is exit 2 now, not a failure after the drill (or a hang under /proc).
   const reportRoot = flags.reportDir ?? 'reports';
+  checkReportFolder(reportRoot);
+  if (flags.textfileDir !== undefined) checkReportFolder(flags.textfileDir, '--textfile-dir');
+  const runIds = loadedAll.map(() => newRunId());
+  // Before anything starts: the stack options each scenario makes (exit 2), the target's tools (exit 3),
+  // faults an existing cluster's namespace does not allow (exit 2).
+  for (const [index, loaded] of loadedAll.entries()) {
+    const { cluster, steps } = loaded.scenario;
+    await target.preflight({ runId: runIds[index]!, cluster, faultKinds: steps.flatMap((s) => (s.kind === 'inject' ? [s.fault] : [])) });
+  }
   const progress = cliProgress();
   const teardowns = new TeardownStack();
+  const publishing = { pushgateway, stepSummary: process.env.GITHUB_STEP_SUMMARY, textfileDir: flags.textfileDir, log: logLine };
 
   const drill = (loaded: LoadedScenario, reportDir: string, runId: string, signal: AbortSignal) => runDrill({
     loaded,
-    targetKind,
+    target,
     runId,
     reportDir,
     keep: flags.keep ?? false,
     progress,
     signal,
     teardowns,
-    target,
-    stack: { ...(port === undefined ? {} : { clientPort: port }), ...(flags.subnet ? { subnet: flags.subnet } : {}) },
+    publish: { ...publishing, partOfSuite: isSuite },
   });
 
   if (!isSuite) {
     const loaded = loadedAll[0]!;
-    const runId = newRunId();
+    const runId = runIds[0]!;
     const reportDir = join(reportRoot, `${loaded.scenario.name}-${runId}`);
     logLine(`pgdrill: running ${loaded.scenario.name} (${loaded.displayFile}) on ${targetKind}, run ${runId}`);
     const outcome = await withInterrupts(teardowns, logLine, async (signal) => {
       const done = await drill(loaded, reportDir, runId, signal);
-      const published = await progress.phase('report', () => publishRun(done, pushgateway));
-      printSummary(published);
-      await appendStepSummary(`${renderMarkdownSummary(published.result)}\nReport: \`${displayPath(join(reportDir, 'report.md'))}\`\n`);
-      return published;
+      printSummary(done);
+      return done;
     });
     return verdictExitCode(outcome.result.verdict);
   }
@@ -118,48 +106,23 @@ export async function runCommand(scenarioArgs: string | readonly string[], flags
         notRun.push({ scenario: loaded.scenario.name, reason: 'the suite was interrupted' });
         continue;
       }
-      const runId = newRunId();
+      const runId = runIds[index]!;
       logLine(`pgdrill: [${index + 1}/${loadedAll.length}] running ${loaded.scenario.name} (${loaded.displayFile}), run ${runId}`);
       const done = await drill(loaded, join(suiteDir, `${loaded.scenario.name}-${runId}`), runId, signal);
-      const published = await progress.phase('report', () => publishRun(done, undefined));
-      printSummary(published);
-      runs.push(published);
+      printSummary(done);
+      runs.push(done);
     }
     const result = buildSuiteResult({
       suiteId, suiteDir, target: targetKind, startedAt, finishedAt: new Date().toISOString(),
       runs: runs.map((r) => ({ result: r.result, reportDir: r.reportDir })), notRun,
     });
-    const results = runs.map((r) => r.result);
-    await writeSuiteReport(suiteDir, result, results);
-    if (pushgateway) await push(pushgateway, results);
-    await appendStepSummary(renderSuiteMarkdown(result, redactSecrets(results)));
+    const published = await publishSuite(result, runs.map((r) => r.result), { ...publishing, suiteDir });
     printLine(`suite ${suiteId}: ${result.verdict.toUpperCase()} (${countVerdicts(result.runs.map((r) => r.verdict))}${notRun.length > 0 ? `, ${notRun.length} not run` : ''})`);
     printLine(`  suite report: ${relative(process.cwd(), join(suiteDir, INDEX_MD))} (also ${INDEX_HTML}, ${JUNIT_XML}, ${METRICS_PROM}, ${SUITE_JSON})`);
+    for (const r of published) if ('error' in r) printLine(`  reporter ${r.reporter} failed: ${r.error}`);
     return result;
   });
   return verdictExitCode(suite.verdict);
-}
-
-/** The reports written beside run-drill's own: report.html; then the optional push. Failures are reported, never fatal. */
-async function publishRun(done: DrillOutcome, pushgateway: string | undefined): Promise<DrillOutcome> {
-  const extra = await runReporters([htmlReporter], done.result, { reportDir: done.reportDir });
-  if (pushgateway) await push(pushgateway, [done.result]);
-  return { ...done, reporters: [...done.reporters, ...extra] };
-}
-
-async function push(url: string, results: RunResult[]): Promise<void> {
-  try {
-    await pushToGateway(url, redactSecrets(results));
-    logLine(`pgdrill: pushed ${results.length === 1 ? 'the run' : `${results.length} runs`} to the Pushgateway`);
-  } catch (error) {
-    logLine(`pgdrill: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-/** Relative to the working directory when inside it, else absolute. */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') ? resolve(path) : rel;
 }
 
 function countVerdicts(verdicts: readonly Verdict[]): string {
@@ -188,29 +151,6 @@ function printSummary({ result, reportDir, reporters }: DrillOutcome): void {
   const files = reporters.flatMap((r) => ('files' in r ? r.files : []));
   printLine(`  report: ${relative(process.cwd(), join(reportDir, files.find((f) => f.endsWith('.md')) ?? ''))} (also ${files.filter((f) => !f.endsWith('.md')).concat(result.files.history).join(', ')})`);
   for (const r of reporters) if ('error' in r) printLine(`  reporter ${r.reporter} failed: ${r.error}`);
-}
-
-function targetOptions(kind: string, flags: RunFlags): Omit<TargetChoice, 'kind'> {
-  if (kind !== 'kubernetes') {
-    if (flags.namespace || flags.context) throw new UsageError('--context and --namespace go with --target kubernetes');
-    return {};
-  }
-  if (!flags.namespace) throw new UsageError('--target kubernetes needs --namespace (an existing namespace with CloudNativePG available)');
-  return {
-    kubernetes: {
-      namespace: flags.namespace,
-      ...(flags.context ? { context: flags.context } : {}),
-      allowDestructive: flags.allowDestructive ?? [],
-    },
-  };
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) {
-    throw new UsageError(`--port expects a whole number from 0 to 65535 (got "${value}")`);
-  }
-  return port;
 }
 
 /** `pgdrill list`: the shipped scenarios with their descriptions. */

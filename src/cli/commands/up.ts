@@ -1,13 +1,14 @@
 import { InfrastructureError } from '../../errors.ts';
-import { TeardownStack } from '../../runner/teardown-stack.ts';
+import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import { startLocalTarget } from '../../targets/local/local-target.ts';
 import { withInterrupts } from '../interrupts.ts';
-import { localOptionsFromFlags, parseTarget, type StackFlags } from '../local-options.ts';
+import { targetDriver } from '../../targets/registry.ts';
+import { localOptionsFromFlags, type StackFlags } from '../local-options.ts';
 import { cliProgress, logLine, printLine } from '../output.ts';
 
 /** `pgdrill up`: brings a stack up and leaves it running; prints its endpoints. */
 export async function upCommand(flags: StackFlags): Promise<number> {
-  const target = parseTarget(flags.target);
+  const target = targetDriver(flags.target).kind;
   if (target !== 'local') {
     throw new InfrastructureError(`pgdrill up brings up the local target only: for ${target}, use pgdrill run --target ${target}`);
   }

@@ -1,7 +1,7 @@
 import { CommandError, InfrastructureError } from '../../errors.ts';
 import { PrimitiveUnsupportedError } from '../errors.ts';
 import { runChecked, type CommandRunner } from '../kube/command-runner.ts';
-import type { NodeFaults } from '../kube/kube-faults.ts';
+import type { NodeFaults } from './kind-fault-primitives.ts';
 import { KIND_NETWORK } from './kind-cluster.ts';
 
 /** How a lost zone goes down: SIGKILL of its node containers (as the local target's zone loss), a clean stop, or a pause. */
@@ -15,8 +15,6 @@ export type ZoneLossMethod = 'kill' | 'stop' | 'pause';
  * in the node's network namespace (a degraded link).
  */
 export class DockerNodeFaults implements NodeFaults {
-  /** Addresses on the kind network before a disconnect, to come back with the same ones. */
-  private readonly addresses = new Map<string, { ip: string; ip6: string }>();
   private readonly stoppedBy = new Map<string, ZoneLossMethod>();
 
   constructor(
@@ -57,30 +55,53 @@ export class DockerNodeFaults implements NodeFaults {
 
   async disconnectNodes(nodes: readonly string[]): Promise<void> {
     for (const node of nodes) {
-      const networks = JSON.parse(await this.docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', node])) as Record<
-        string,
-        { IPAddress?: string; GlobalIPv6Address?: string }
-      >;
-      const attachment = networks[this.network];
-      if (!attachment) continue; // already disconnected
-      this.addresses.set(node, { ip: attachment.IPAddress ?? '', ip6: attachment.GlobalIPv6Address ?? '' });
+      const networks = JSON.parse(await this.docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', node])) as Record<string, unknown>;
+      if (!networks[this.network]) continue; // already disconnected
       await this.docker(['network', 'disconnect', this.network, node]);
     }
   }
 
+  /**
+   * A plain `docker network connect kind <node>`, as CloudNativePG's
+   * self-fencing e2e does (tests/e2e/self_fencing_test.go). Not with the old
+   * addresses (`--ip`): kind creates its network with a user subnet for IPv6
+   * only (pkg/cluster/internal/providers/docker/network.go), and Docker takes
+   * a user-chosen address only on a user-configured subnet, so it refuses.
+   * The node may come back with another IPv4 address; the caller waits for
+   * the node to be Ready, and the heal's witness for a new connection across.
+   */
   async reconnectNodes(nodes: readonly string[]): Promise<void> {
     for (const node of nodes) {
-      const address = this.addresses.get(node);
-      // The node keeps its addresses: the API server and the other nodes know it by them.
-      const args = ['network', 'connect', ...(address?.ip ? ['--ip', address.ip] : []), ...(address?.ip6 ? ['--ip6', address.ip6] : []), this.network, node];
       try {
-        await this.docker(args);
+        await this.docker(['network', 'connect', this.network, node]);
       } catch (error) {
         if (error instanceof CommandError && /already exists|already attached/i.test(error.stderr)) continue;
         throw error;
       }
-      this.addresses.delete(node);
     }
+  }
+
+  /**
+   * `conntrack -D` by original source, original destination and reply
+   * source (a connection to a Service address is translated to the pod's),
+   * in the node's network namespace; conntrack is in kind's node image
+   * (images/base/Dockerfile). Exit 1 means there was no such entry.
+   */
+  async flushConntrack(nodes: readonly string[], ips: readonly string[]): Promise<void> {
+    await Promise.all(
+      nodes.map(async (node) => {
+        for (const ip of ips) {
+          for (const flag of ['-s', '-d', '-r']) {
+            const args = ['exec', node, 'conntrack', '-D', flag, ip];
+            const started = performance.now();
+            const result = await this.runner('docker', args, { timeoutMs: 15_000 });
+            if (result.code !== 0 && result.code !== 1) {
+              throw new CommandError({ command: ['docker', ...args].join(' '), code: result.code, stdout: result.stdout, stderr: result.stderr, durationMs: performance.now() - started });
+            }
+          }
+        }
+      }),
+    );
   }
 
   async degradeNode(node: string): Promise<string> {
@@ -101,6 +122,10 @@ export class DockerNodeFaults implements NodeFaults {
 
   private async isPaused(node: string): Promise<boolean> {
     return (await this.state(node)).paused;
+  }
+
+  async nodeState(node: string): Promise<{ running: boolean; paused: boolean }> {
+    return this.state(node);
   }
 
   private async state(node: string): Promise<{ running: boolean; paused: boolean }> {

@@ -5,8 +5,8 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InfrastructureError, UsageError } from '../../errors.ts';
 import { silentProgress } from '../../progress/progress.ts';
-import { TeardownStack } from '../../runner/teardown-stack.ts';
-import { LocalPostgres } from '../../workload/testing/local-postgres.ts';
+import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
+import { LocalPostgres } from '../../../test/support/local-postgres.ts';
 import { FakeCommandRunner } from '../../../test/fixtures/kube/fake-command-runner.ts';
 import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
 import { seedClusterBasics, simulateCluster, type ClusterCredentials } from '../../../test/fixtures/kube/simulated-cluster.ts';
@@ -74,9 +74,24 @@ const credentials = (server: LocalPostgres): ClusterCredentials => ({
   superuser: { user: server.admin.user, password: server.admin.password },
 });
 
+/** kind's own add-ons, as a fresh kind cluster runs them (unpinned: the scheduler may put them on any node). */
+function seedKindAddons(): void {
+  for (const [namespace, name] of [['kube-system', 'coredns'], ['local-path-storage', 'local-path-provisioner']] as const) {
+    fake.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    fake.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace },
+      spec: { replicas: 1, template: { metadata: { labels: { app: name } }, spec: { tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }], containers: [{ name, image: `${name}:v1` }] } } },
+      status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] },
+    });
+  }
+}
+
 beforeEach(async () => {
   fake = await FakeKubeApi.start();
   seedClusterBasics(fake);
+  seedKindAddons();
   simulateCluster(fake, { credentials: (cluster) => credentials(cluster === 'pg' ? primary : restored) });
   fake.portForwardHandler = ({ pod, port }) => {
     const servers: Record<string, LocalPostgres | undefined> = { 'pg-1': primary, 'pg-2': replicas[0], 'pg-3': replicas[1], 'pg-r1-1': restored };
@@ -144,6 +159,49 @@ describe('startKindTarget against the fake API and a fake docker/kind', () => {
     expect(applies.some((c) => c.path === '/apis/apps/v1/namespaces/cnpg-system/deployments/barman-cloud' && !c.query.dryRun)).toBe(true);
     // Every CRD was waited for until established, with a watch, before the next document.
     expect(fake.calls('GET', /customresourcedefinitions$/).some((c) => c.query.watch === 'true')).toBe(true);
+  });
+
+  // CloudNativePG 1.30 internal/controller/cluster_controller.go: with the plugin unreachable every reconcile ends in
+  // PhaseFailurePlugin, before any failover. A fault never touches the control plane, so all of it runs there.
+  it('runs the operator, the plugin, cert-manager, CoreDNS and the volume provisioner on the control plane, which no fault touches', async () => {
+    await start();
+    const pinned = [
+      ['cnpg-system', 'cnpg-controller-manager'],
+      ['cnpg-system', 'barman-cloud'],
+      ['cert-manager', 'cert-manager'],
+      ['cert-manager', 'cert-manager-cainjector'],
+      ['cert-manager', 'cert-manager-webhook'],
+      ['kube-system', 'coredns'],
+      ['local-path-storage', 'local-path-provisioner'],
+    ];
+    for (const [ns, name] of pinned) {
+      const d = fake.get('apps/v1', 'Deployment', name!, ns) as unknown as { spec: { template: { spec: { nodeSelector?: Record<string, string>; tolerations?: unknown[] } } } };
+      expect(d.spec.template.spec.nodeSelector, `${ns}/${name}`).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
+      expect(d.spec.template.spec.tolerations).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' });
+      const pod = fake.list('v1', 'Pod', ns).find((p) => p.metadata.name.startsWith(`${name}-`));
+      expect((pod?.spec as { nodeName?: string } | undefined)?.nodeName, `${ns}/${name}`).toBe('pgdrill-control-plane');
+    }
+    // What CoreDNS tolerated before is kept: a merge patch replaces the whole list.
+    expect((fake.get('apps/v1', 'Deployment', 'coredns', 'kube-system')!.spec as { template: { spec: { tolerations: unknown[] } } }).template.spec.tolerations).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
+  });
+
+  // CloudNativePG's release manifest (config/manager/manager.yaml) pulls its operator Always; plugin-barman-cloud's keeps
+  // its sidecar image base64 in a Secret (SIDECAR_IMAGE), injected later into every instance pod.
+  it('air-gapped: loads every image the manifests name, the plugin sidecar included, and nothing pulls', async () => {
+    runner.on('kind', /^load docker-image /, {}).on('docker', /^image inspect /, { code: 1 });
+    await start(options({ kind: { ...options().kind, airGapped: true } }));
+    const loaded = runner.lines('kind').filter((l) => l.startsWith('kind load docker-image')).map((l) => l.split(' ')[3]);
+    expect(loaded).toEqual(
+      expect.arrayContaining([
+        'ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0',
+        'ghcr.io/cloudnative-pg/plugin-barman-cloud:v0.14.0',
+        'ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.14.0',
+        'docker.io/rustfs/rustfs:1.0.0-beta.8-glibc',
+        'docker.io/library/busybox:1.38.0',
+      ]),
+    );
+    const operator = fake.get('apps/v1', 'Deployment', 'cnpg-controller-manager', 'cnpg-system')!.spec as { template: { spec: { containers: Array<{ imagePullPolicy?: string }> } } };
+    expect(operator.template.spec.containers.map((c) => c.imagePullPolicy)).toEqual(['IfNotPresent']);
   });
 
   it('creates the drill in a namespace of its own: every object valid, all dry-run before the first is stored', async () => {
@@ -218,14 +276,14 @@ describe('startKindTarget against the fake API and a fake docker/kind', () => {
     const t = await start();
     const versions = await t.versions();
     expect(versions).toMatchObject({
-      kind: '0.27.0',
+      kind: '0.32.0',
       docker: '27.3.1',
       kubernetes: 'v1.33.1',
       cloudnativePg: 'ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0',
       barmanCloudPlugin: 'ghcr.io/cloudnative-pg/plugin-barman-cloud:v0.14.0',
       postgresImage: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
       backupMethod: 'plugin',
-      objectStoreImage: 'docker.io/rustfs/rustfs:1.0.0-rc.5-glibc',
+      objectStoreImage: 'docker.io/rustfs/rustfs:1.0.0-beta.8-glibc',
     });
     expect(versions.postgres).toMatch(/^PostgreSQL 15/);
     const secrets = t.secrets();
@@ -305,7 +363,7 @@ describe('refusals before anything starts', () => {
     const error = await startKindTarget({ options: options(), progress: silentProgress(), teardowns, runner: noKind.run }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as InfrastructureError).exitCode).toBe(3);
-    expect((error as Error).message).toMatch(/kind is not installed: install kind v0\.24\.0 or newer/);
+    expect((error as Error).message).toMatch(/kind is not installed: install kind v0\.30\.0 or newer/);
     expect(teardowns.size).toBe(0);
     expect(fake.requests).toHaveLength(0);
   });

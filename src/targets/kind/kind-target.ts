@@ -2,20 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { KubeConfig, loadYaml } from '@kubernetes/client-node';
 import { UsageError } from '../../errors.ts';
 import type { Progress } from '../../progress/progress.ts';
-import type { TeardownStack } from '../../runner/teardown-stack.ts';
+import type { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import type { ClusterSpec } from '../../scenario/types.ts';
-import { KIND_CAPABILITIES } from '../kube/capabilities.ts';
 import { ZONE_LABEL } from '../kube/cnpg.ts';
 import { hostCommandRunner, type CommandRunner } from '../kube/command-runner.ts';
 import { drillNames, runNamespace } from '../kube/drill-names.ts';
 import { KUBE_CLUSTER_DEFAULTS, validateClusterOptions, type KubeClusterOptions } from '../kube/drill-options.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
 import { provisionKubeDrill, type KubeDrillTimeouts, type KubeTarget } from '../kube/kube-target.ts';
-import { installOperators, type ReleaseManifestSources } from '../kube/operator-install.ts';
+import { releaseImages, withoutImagePulls } from '../kube/air-gap.ts';
+import { CERT_MANAGER_DEPLOYMENTS, CERT_MANAGER_NAMESPACE, OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE, PLUGIN_DEPLOYMENT } from '../kube/cnpg.ts';
+import { DEFAULT_MANIFEST_SOURCES, installOperators, readManifestObjects, type ReleaseManifestSources } from '../kube/operator-install.ts';
+import { KIND_INFRASTRUCTURE, pinDeployment, pinDeploymentObject } from '../kube/placement.ts';
 import { RESOURCES, type KubeObject } from '../kube/resources.ts';
 import { removeOwnedNamespace } from '../kube/run-removal.ts';
 import { DockerNodeFaults, type ZoneLossMethod } from './docker-node-faults.ts';
+import { KindFaultPrimitives } from './kind-fault-primitives.ts';
 import { createKindCluster, DEFAULT_KIND_CLUSTER, deleteKindCluster, KIND_CONFIGS, kindClusterExists, kindKubeconfig, loadImages } from './kind-cluster.ts';
+import { expectedKindRto, readKindNodeTimings } from './node-timings.ts';
 import { checkKindPrerequisites } from './prerequisites.ts';
 
 export interface KindOptions {
@@ -33,6 +37,12 @@ export interface KindOptions {
   loadImages: string[];
   /** Release manifests from local files instead of the pinned URLs (air-gapped runs). */
   manifests?: Partial<ReleaseManifestSources>;
+  /**
+   * No registry: every image the release manifests, the store and the
+   * Cluster name (the plugin's sidecar included) is loaded from the local
+   * Docker engine, and nothing pulls (imagePullPolicy IfNotPresent).
+   */
+  airGapped?: boolean;
   zoneLoss: ZoneLossMethod;
 }
 
@@ -111,9 +121,21 @@ export async function startKindTarget(args: StartKindTargetArgs): Promise<KubeTa
   state.kube = kube;
   await checkNodeZones(kube, options.zones, options.kind.clusterName);
 
-  const images = [...options.kind.loadImages];
+  const sources = { ...DEFAULT_MANIFEST_SOURCES, ...options.kind.manifests };
+  // What the config predicts; a reused cluster may come from another config, so this is what pgdrill's own config says.
+  const timings = await readKindNodeTimings(options.kind.config);
+  const images = [...new Set([...options.kind.loadImages, ...(options.kind.airGapped ? await airGappedImages(options, sources) : [])])];
   const digests = images.length > 0 ? await progress.phase('load images', () => loadImages(runner, options.kind.clusterName, images)) : {};
-  await installOperators(kube, { backupMethod: options.backupMethod, ...(options.kind.manifests ? { sources: options.kind.manifests } : {}) }, progress, signal);
+  // Loaded images must be the ones used: nothing pulls once anything was loaded.
+  const noPulls = options.kind.airGapped || images.length > 0;
+  await installOperators(
+    kube,
+    { backupMethod: options.backupMethod, sources, prepare: (o) => pinDeploymentObject(noPulls ? withoutImagePulls(o) : o) },
+    progress,
+    signal,
+  );
+  // A reused cluster's components, and kind's own add-ons, are moved there too.
+  for (const d of kindInfrastructure(options.backupMethod)) await pinDeployment(kube, d, progress, signal ? { signal } : {});
 
   const target = await provisionKubeDrill({
     targetKind: 'kind',
@@ -121,9 +143,8 @@ export async function startKindTarget(args: StartKindTargetArgs): Promise<KubeTa
     names: drillNames({ runId: options.runId, namespace, ownNamespace: true }),
     options,
     createNamespace: true,
-    nodes: new DockerNodeFaults(runner, options.kind.zoneLoss),
+    primitives: (context) => new KindFaultPrimitives(context, new DockerNodeFaults(runner, options.kind.zoneLoss)),
     guard: () => undefined,
-    capabilities: KIND_CAPABILITIES,
     progress,
     ...(signal ? { signal } : {}),
     removeRun: () => removeKindRun(state),
@@ -135,9 +156,31 @@ export async function startKindTarget(args: StartKindTargetArgs): Promise<KubeTa
       ...Object.fromEntries(Object.entries(digests).map(([image, digest]) => [`image ${image}`, digest])),
     },
     ...(args.timeouts ? { timeouts: args.timeouts } : {}),
+    expectedRto: (fault) => expectedKindRto(timings, fault),
   });
   state.target = target;
   return target;
+}
+
+/** What must survive every fault, on the control plane: the operator, the plugin and cert-manager (plugin method), CoreDNS, the volume provisioner. */
+function kindInfrastructure(method: KindDrillOptions['backupMethod']): Array<{ namespace: string; name: string }> {
+  return [
+    { namespace: OPERATOR_NAMESPACE, name: OPERATOR_DEPLOYMENT },
+    ...(method === 'plugin'
+      ? [{ namespace: OPERATOR_NAMESPACE, name: PLUGIN_DEPLOYMENT }, ...CERT_MANAGER_DEPLOYMENTS.map((name) => ({ namespace: CERT_MANAGER_NAMESPACE, name }))]
+      : []),
+    ...KIND_INFRASTRUCTURE,
+  ];
+}
+
+/** Every image an air-gapped run needs in the nodes: the release manifests' (the plugin's sidecar included), the store's, the PostgreSQL image when named. */
+async function airGappedImages(options: KindDrillOptions, sources: ReleaseManifestSources): Promise<string[]> {
+  const manifests = [sources.cnpg, ...(options.backupMethod === 'plugin' ? [sources.certManager, sources.barmanCloudPlugin] : [])];
+  const images: string[] = [];
+  for (const source of manifests) images.push(...releaseImages(await readManifestObjects(source)));
+  if (options.store.kind === 'deployed') images.push(options.store.image, options.store.initImage);
+  if (options.postgresImage) images.push(options.postgresImage);
+  return images;
 }
 
 interface KindRunState {
@@ -166,7 +209,7 @@ function removeKindRun(state: KindRunState): Promise<void> {
 }
 
 /** The scenario's zones must be zones of the kind config: checked before anything is created (exit 2). */
-async function checkConfigZones(configPath: string, zones: readonly string[]): Promise<void> {
+export async function checkConfigZones(configPath: string, zones: readonly string[]): Promise<void> {
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');

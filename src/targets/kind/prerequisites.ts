@@ -5,11 +5,24 @@ import { hostCommandRunner, type CommandRunner } from '../kube/command-runner.ts
 export const MINIMUM_VERSIONS = {
   /** Docker Engine with `docker network connect --ip` on user networks and pause/unpause. */
   docker: '20.10.0',
-  /** kind enforces NetworkPolicies since v0.24 (partitions and the stalled archive rely on them). */
-  kind: '0.24.0',
-  /** Within the skew kubectl supports against the node images kind 0.24+ ships. */
-  kubectl: '1.29.0',
+  /**
+   * kind enforces NetworkPolicies since v0.24 (partitions and the stalled
+   * archive rely on them), but its default node image must also run a
+   * Kubernetes CloudNativePG supports: kind v0.29 ships 1.33, v0.30 ships
+   * 1.34 (kind's pkg/apis/config/defaults/image.go; CloudNativePG 1.30
+   * supports 1.34 to 1.36, docs/src/supported_releases.md).
+   */
+  kind: '0.30.0',
+  /** Within one minor version of Kubernetes 1.34, the oldest node image kind 0.30+ ships (kubectl's version skew policy). */
+  kubectl: '1.33.0',
 } as const;
+
+/** The Kubernetes version of the default node image of each kind release pgdrill accepts (kind's pkg/apis/config/defaults/image.go). */
+export const KIND_DEFAULT_KUBERNETES: Readonly<Record<string, string>> = {
+  '0.30.0': '1.34.0',
+  '0.31.0': '1.35.0',
+  '0.32.0': '1.36.1',
+};
 
 export const INSTALL_HINTS = {
   docker: 'install Docker Engine (https://docs.docker.com/engine/install/) and start it',

@@ -46,6 +46,8 @@ export class KubeEndpoints implements ClusterEndpoints {
   constructor(
     private readonly kube: KubeRest,
     private readonly namespace: string,
+    /** The scenario's name of a cluster zone (zone-map.ts); default: the same. */
+    private readonly scenarioZone: (clusterZone: string) => string = (z) => z,
   ) {}
 
   /** The pod the `<cluster>-rw` Service sends new connections to, or null when it has no ready endpoint. */
@@ -116,7 +118,7 @@ export class KubeEndpoints implements ClusterEndpoints {
     const zones = new Map<string, string>();
     const nodeZones = new Map<string, string>();
     const nodes = await this.kube.list<KubeObject>(RESOURCES.node);
-    for (const n of nodes.items) nodeZones.set(n.metadata.name, n.metadata.labels?.[ZONE_LABEL] ?? 'unknown');
+    for (const n of nodes.items) nodeZones.set(n.metadata.name, this.scenarioZone(n.metadata.labels?.[ZONE_LABEL] ?? 'unknown'));
     for (const name of instances) {
       const pod = await this.kube.find<PodObject>(RESOURCES.pod, name, this.namespace);
       if (pod?.spec?.nodeName) zones.set(name, nodeZones.get(pod.spec.nodeName) ?? 'unknown');

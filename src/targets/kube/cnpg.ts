@@ -7,6 +7,8 @@
 export const CNPG_VERSION = '1.30.0';
 export const BARMAN_CLOUD_PLUGIN_VERSION = '0.14.0';
 export const CERT_MANAGER_VERSION = '1.19.1';
+/** Kubernetes minor versions CloudNativePG 1.30 supports (its docs/src/supported_releases.md; 1.30 to 1.33 are tested, not supported). */
+export const CNPG_SUPPORTED_KUBERNETES = ['1.34', '1.35', '1.36'] as const;
 
 /** Release manifests, applied server-side (what the upstream install guides do with kubectl). */
 export const RELEASE_MANIFESTS = {

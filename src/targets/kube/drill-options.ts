@@ -26,16 +26,24 @@ export interface ExistingStoreOptions {
   endpointURL?: string;
   /** A Secret in the drill's namespace with keys ACCESS_KEY_ID and ACCESS_SECRET_KEY. */
   credentialsSecret: string;
+  /** The region pgdrill's own WAL listing signs its requests for (Signature Version 4 scopes a key to one region); default us-east-1. */
+  region?: string;
 }
 
 export type StoreOptions = DeployedStoreOptions | ExistingStoreOptions;
 export type StoreFlavorName = 'rustfs' | 'minio';
 
-/** RustFS, as CloudNativePG's own e2e tests run it (MinIO's community images are no longer published). */
+/**
+ * RustFS, as CloudNativePG 1.30.0's own e2e tests run it: the same tag
+ * (its tests/utils/objectstore/objectstore.go; the glibc build, which the
+ * comment in its .github/renovate.json5 prefers to the Alpine one). MinIO's
+ * community images are no longer published. CloudNativePG pins no digest
+ * and none could be checked from here: pin one in the options.
+ */
 export const DEFAULT_STORE: DeployedStoreOptions = {
   kind: 'deployed',
   flavor: 'rustfs',
-  image: 'docker.io/rustfs/rustfs:1.0.0-rc.5-glibc',
+  image: 'docker.io/rustfs/rustfs:1.0.0-beta.8-glibc',
   initImage: 'docker.io/library/busybox:1.38.0',
   placement: 'control-plane',
 };
@@ -58,6 +66,8 @@ export interface KubeClusterOptions {
   store: StoreOptions;
   /** Take a first backup once the cluster is healthy (PITR needs one). */
   firstBackup: boolean;
+  /** Scenario zone -> the cluster's topology.kubernetes.io/zone value (zone-map.ts); absent: the same names. */
+  zoneMap?: Record<string, string>;
 }
 
 export const KUBE_CLUSTER_DEFAULTS = {
@@ -90,6 +100,9 @@ export function validateClusterOptions(options: KubeClusterOptions): KubeCluster
     );
   }
   if (!QUANTITY.test(options.storageSize)) throw new UsageError(`storage size "${options.storageSize}" is not a Kubernetes quantity (like 1Gi)`);
+  if (options.store.kind === 'existing' && options.store.region !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(options.store.region)) {
+    throw new UsageError(`object store region "${options.store.region}" is invalid: expected a region name such as eu-west-1`);
+  }
   if (options.store.kind === 'existing' && !/^(s3|gs|https?):\/\/.+/.test(options.store.destinationPath)) {
     throw new UsageError(`object store destination "${options.store.destinationPath}" must be a URL like s3://bucket/prefix/`);
   }

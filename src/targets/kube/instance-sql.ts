@@ -1,7 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { InfrastructureError } from '../../errors.ts';
-import { WRITES_TABLE } from '../../workload/index.ts';
+import { withClient as withPgClient } from '../../postgres/client.ts';
+import { WRITES_TABLE } from '../../postgres/writes-table.ts';
 import type { ConnectionInfo } from '../endpoints.ts';
+import { INSTANCE_TIMELINE_SQL } from '../../postgres/instance-sql.ts';
 
 /** What one instance says about itself, over its direct endpoint. */
 export interface InstanceSample {
@@ -17,10 +19,7 @@ export interface InstanceSample {
 
 const SAMPLE_SQL = `SELECT
   pg_is_in_recovery() AS in_recovery,
-  CASE WHEN pg_is_in_recovery()
-    THEN coalesce((SELECT nullif(received_tli, 0) FROM pg_stat_wal_receiver LIMIT 1), (pg_control_checkpoint()).timeline_id)
-    ELSE ('x' || substring(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
-  END AS timeline,
+  ${INSTANCE_TIMELINE_SQL} AS timeline,
   (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver,
   coalesce(current_setting('pgdrill.instance', true), '') AS reported_name`;
 
@@ -28,21 +27,9 @@ const STANDBYS_SQL = `SELECT application_name AS name, sync_state,
   (pg_current_wal_lsn() - replay_lsn)::float8 AS lag
   FROM pg_stat_replication`;
 
+/** A short query connection to one instance: every query bounded by `timeoutMs`. */
 export async function withClient<T>(connection: ConnectionInfo, work: (client: pg.Client) => Promise<T>, timeoutMs = 3_000): Promise<T> {
-  const client = new pg.Client({
-    ...connection,
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    query_timeout: timeoutMs + 500,
-    application_name: 'pgdrill-target',
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return withPgClient(connection, { application: 'pgdrill-target', connectTimeoutMs: timeoutMs, statementTimeoutMs: timeoutMs }, work);
 }
 
 export async function sampleInstance(connection: ConnectionInfo): Promise<InstanceSample> {

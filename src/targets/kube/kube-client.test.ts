@@ -34,7 +34,16 @@ describe('REST calls through client-node authentication (against the fake API)',
     expect(fake.get('v1', 'Secret', 's1', 'ns1')).toBeDefined();
     const [dry, real] = fake.calls('PATCH');
     expect(dry).toMatchObject({ path: '/api/v1/namespaces/ns1/secrets/s1', query: { fieldManager: 'pgdrill', force: 'true', dryRun: 'All' }, contentType: 'application/apply-patch+yaml' });
-    expect(real?.query).toEqual({ fieldManager: 'pgdrill', force: 'true' });
+    expect(real?.query).toEqual({ fieldManager: 'pgdrill', force: 'true', fieldValidation: 'Strict' });
+  });
+
+  // The API server's default field validation is Warn: a misspelt field is dropped and the write succeeds
+  // (Kubernetes API concepts, "Field validation"; kubectl sends Strict by default). A dry run that is not
+  // strict would pass a manifest the operator then never sees as written.
+  it('asks for strict field validation on dry runs and writes, so a misspelt field is refused, not dropped', async () => {
+    await kube.apply(RESOURCES.secret, secret('s1'), { dryRun: true });
+    await kube.mergePatch(RESOURCES.secret, 's1', 'ns1', { metadata: { labels: { a: 'b' } } }, { dryRun: true }).catch(() => undefined);
+    for (const call of fake.calls('PATCH')) expect(call.query).toMatchObject({ dryRun: 'All', fieldValidation: 'Strict' });
   });
 
   it('sends the kubeconfig credentials', async () => {

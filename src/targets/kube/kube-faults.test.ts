@@ -1,22 +1,29 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InfrastructureError, UsageError } from '../../errors.ts';
-import { LocalPostgres } from '../../workload/testing/local-postgres.ts';
-import { PrimitiveUnsupportedError } from '../errors.ts';
+import { LocalPostgres } from '../../../test/support/local-postgres.ts';
 import { FakeCommandRunner } from '../../../test/fixtures/kube/fake-command-runner.ts';
 import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
+import { simulateKindNetwork } from '../../../test/fixtures/kube/fake-kind-network.ts';
+import { simulateEndpointSlices } from '../../../test/fixtures/kube/fake-endpoints-controller.ts';
+import type { FakeKubelet } from '../../../test/fixtures/kube/fake-kubelet.ts';
+import { FakePodNetwork } from '../../../test/fixtures/kube/fake-pod-network.ts';
+import { ipBlockAdmits, type PolicyShape } from '../../../test/fixtures/kube/policy-peers.ts';
+import { PrimitiveUnsupportedError } from '../errors.ts';
 import { installCnpgKinds, seedClusterBasics, simulateCluster } from '../../../test/fixtures/kube/simulated-cluster.ts';
 import { DockerNodeFaults } from '../kind/docker-node-faults.ts';
 import type { ConnectionInfo } from '../endpoints.ts';
 import { drillNames } from './drill-names.ts';
-import { KubeFaultPrimitives, type NodeFaults } from './kube-faults.ts';
+import { postmasterStart } from './instance-sql.ts';
+import { implementedGroups } from '../fault-primitives.ts';
+import { KindFaultPrimitives } from '../kind/kind-fault-primitives.ts';
+import { KubeFaultPrimitives, type KubeFaultContext } from './kube-faults.ts';
 import { KubeRest } from './kube-rest.ts';
 import { waitForObject } from './kube-watch.ts';
 import { manifestProblems } from './manifest-validation.ts';
-import { storeConfiguration } from './manifests/backup.ts';
-import { renderCluster } from './manifests/cluster.ts';
 import type { ClusterResource } from './manifests/cnpg-types.ts';
 import { NetworkFaults } from './network-faults.ts';
 import { RESOURCES, type KubeObject } from './resources.ts';
+import { testCluster } from '../../../test/fixtures/kube/test-cluster.ts';
 
 const names = drillNames({ runId: 'run-1', namespace: 'pgdrill-run-1', ownNamespace: true });
 const PODS = ['pg-1', 'pg-2', 'pg-3'];
@@ -25,19 +32,10 @@ const NOWHERE: ConnectionInfo = { host: '127.0.0.1', port: 1, user: 'app', passw
 let fake: FakeKubeApi;
 let kube: KubeRest;
 let docker: FakeCommandRunner;
+let kubelet: FakeKubelet;
 
 async function startCluster(): Promise<void> {
-  const cluster = renderCluster({
-    runId: 'run-1',
-    name: names.cluster,
-    namespace: names.namespace,
-    zones: ['a', 'b', 'c'],
-    synchronous: 'on',
-    syncStandbys: 1,
-    syncMethod: 'any',
-    storageSize: '1Gi',
-    archive: { method: 'plugin', objectStore: names.objectStore, configuration: storeConfiguration({ destinationPath: names.destinationPath, credentialsSecret: names.storeCredentials }) },
-  });
+  const cluster = testCluster(names);
   await kube.apply(RESOURCES.cluster, cluster);
   fake.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: names.storeServer, namespace: names.namespace }, spec: { clusterIP: '10.96.99.1' } });
   await waitForObject<ClusterResource>(kube, RESOURCES.cluster, names.cluster, names.namespace, (c) => (c?.status?.currentPrimary ? undefined : 'starting'), {
@@ -46,19 +44,22 @@ async function startCluster(): Promise<void> {
   });
 }
 
-function primitives(options: { nodes?: NodeFaults | null; endpoint?: (i: string) => ConnectionInfo; allowed?: boolean; storeApp?: string | null } = {}): KubeFaultPrimitives {
-  return new KubeFaultPrimitives({
+function primitives(options: { endpoint?: (i: string) => ConnectionInfo; allowed?: boolean; storeApp?: string | null } = {}): KindFaultPrimitives {
+  return new KindFaultPrimitives(apiContext(options), new DockerNodeFaults(docker.run));
+}
+
+function apiContext(options: { endpoint?: (i: string) => ConnectionInfo; allowed?: boolean; storeApp?: string | null } = {}): KubeFaultContext {
+  return {
     kube,
     names,
     instances: PODS,
     network: new NetworkFaults(kube, 'run-1', names, PODS, options.storeApp === undefined ? names.storeServer : options.storeApp),
-    nodes: options.nodes === undefined ? new DockerNodeFaults(docker.run) : options.nodes,
     endpoint: options.endpoint ?? (() => NOWHERE),
     guard: (action) => {
       if (options.allowed === false) throw new UsageError(`refusing ${action}`);
     },
     timeouts: { killed: 600, podBack: 5_000, switchover: 5_000 },
-  });
+  };
 }
 
 /** The fault policies stored right now, by name. */
@@ -69,10 +70,10 @@ function storedPolicies(): Map<string, KubeObject & { spec: Record<string, unkno
 beforeEach(async () => {
   fake = await FakeKubeApi.start();
   kube = new KubeRest(fake.kubeConfig());
-  docker = new FakeCommandRunner();
+  docker = new FakeCommandRunner().withNodeConntrack();
   seedClusterBasics(fake);
   installCnpgKinds(fake);
-  simulateCluster(fake);
+  ({ kubelet } = simulateCluster(fake));
   await startCluster();
   fake.requests.length = 0;
 });
@@ -82,15 +83,19 @@ afterEach(async () => {
 });
 
 describe('instance faults map to pod API calls', () => {
-  it('primary kill deletes the pod with grace period 0, and its heal waits for the operator to bring it back', async () => {
+  // CloudNativePG's e2e deletes with quickDeletionPeriod = 1 (tests/e2e/suite_test.go).
+  it('primary kill deletes exactly that pod with grace period 1, and its heal waits for the operator to bring it back', async () => {
     const faults = primitives();
+    const uid = fake.get('v1', 'Pod', 'pg-1', names.namespace)?.metadata.uid as string;
     await faults.killInstance('pg-1');
     const [del] = fake.calls('DELETE');
-    expect(del).toMatchObject({ path: '/api/v1/namespaces/pgdrill-run-1/pods/pg-1', body: { gracePeriodSeconds: 0, propagationPolicy: 'Background' } });
+    expect(del).toMatchObject({ path: '/api/v1/namespaces/pgdrill-run-1/pods/pg-1', body: { gracePeriodSeconds: 1, propagationPolicy: 'Background', preconditions: { uid } } });
+    // It returned once the old pod was gone from the API.
+    expect(kubelet.containerEnded(uid)).toBe(true);
     await faults.startInstance('pg-1');
     expect(fake.get('v1', 'Pod', 'pg-1', names.namespace)?.status).toMatchObject({ phase: 'Running' });
-    // The heal waited with a watch on that one pod.
-    expect(fake.calls('GET', /\/pods$/).some((c) => c.query.watch === 'true' && c.query.fieldSelector === 'metadata.name=pg-1')).toBe(true);
+    // Back as a new pod.
+    expect(fake.get('v1', 'Pod', 'pg-1', names.namespace)?.metadata.uid).not.toBe(uid);
   });
 
   it('postgres kill sends SIGKILL to every postgres process through exec in the postgres container', async () => {
@@ -102,6 +107,21 @@ describe('instance faults map to pod API calls', () => {
     expect([sh, flag]).toEqual(['sh', '-c']);
     expect(script).toContain('kill -KILL');
     expect(script).toContain('= postgres ]');
+  });
+
+  // The instance manager (PID 1) exits when the postmaster dies, and the kubelet restarts the container
+  // (CloudNativePG internal/cmd/manager/instance/run/lifecycle/lifecycle.go): the exec session dies with it.
+  it.each<[string, number | null]>([
+    ['exits 137 (SIGKILL) as the container goes down', 137],
+    ['closes without an exit status', null],
+  ])('postgres kill counts as done when the exec stream %s', async (_what, code) => {
+    fake.execHandler = () => ({ code });
+    await expect(primitives().killPostgres('pg-1')).resolves.toBeUndefined();
+  });
+
+  it('postgres kill still fails when the command itself fails in the pod', async () => {
+    fake.execHandler = () => ({ code: 126, stderr: 'sh: permission denied' });
+    await expect(primitives().killPostgres('pg-1')).rejects.toThrow(/exited with 126/);
   });
 
   it('switchover writes what kubectl cnpg promote writes, through the status subresource, and waits for the new primary', async () => {
@@ -155,17 +175,26 @@ describe('node faults map to docker commands on the kind nodes', () => {
     expect(fake.calls('GET', /\/nodes$/)[0]?.query).toEqual({ labelSelector: 'topology.kubernetes.io/zone=b' });
   });
 
-  it('zone partition disconnects the zone nodes from the kind network and reconnects them with the same addresses', async () => {
-    docker
-      .on('docker', /^inspect --format \{\{json \.NetworkSettings\.Networks\}\}/, { stdout: '{"kind":{"IPAddress":"172.18.0.4","GlobalIPv6Address":"fc00:f853:ccd:e793::4"}}' })
-      .on('docker', /^network /, {});
+  // As CloudNativePG's self-fencing e2e (tests/e2e/self_fencing_test.go): plain disconnect and connect.
+  it('zone partition takes the zone nodes off the kind network; its heal reconnects them and waits until they are Ready', async () => {
+    const network = simulateKindNetwork(docker, fake, { nodes: { 'pgdrill-worker3': { ipv4: '172.18.0.4', ipv6: 'fc00:f853:ccd:e793::4' } } });
     const faults = primitives();
     await faults.isolateZone('c');
+    await waitForObject<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
+      kube,
+      RESOURCES.node,
+      'pgdrill-worker3',
+      undefined,
+      (n) => (n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status !== 'True') ? undefined : 'still Ready'),
+      { timeoutMs: 2_000, description: 'node NotReady' },
+    );
     await faults.rejoinZone('c');
-    expect(docker.lines('docker').slice(1)).toEqual([
-      'docker network disconnect kind pgdrill-worker3',
-      'docker network connect --ip 172.18.0.4 --ip6 fc00:f853:ccd:e793::4 kind pgdrill-worker3',
-    ]);
+    expect(docker.lines('docker').filter((l) => l.startsWith('docker network'))).toEqual(['docker network disconnect kind pgdrill-worker3', 'docker network connect kind pgdrill-worker3']);
+    // Back on the network (with whatever address Docker gave it) and Ready when the heal returns.
+    expect(network.address('pgdrill-worker3')).not.toBeNull();
+    expect((fake.get('v1', 'Node', 'pgdrill-worker3')?.status as { conditions: Array<{ type: string; status: string }> }).conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', status: 'True' }),
+    );
   });
 
   it('replica lag adds netem on the node, falls back to tbf, and removes it at heal', async () => {
@@ -180,21 +209,15 @@ describe('node faults map to docker commands on the kind nodes', () => {
     expect(docker.lines('docker')).toContain('docker exec pgdrill-worker3 tc qdisc del dev eth0 root');
   });
 
-  it('without node access (an existing cluster) node faults are unsupported, not crashes', async () => {
-    const faults = primitives({ nodes: null });
-    await expect(faults.stopZone('a')).rejects.toBeInstanceOf(PrimitiveUnsupportedError);
-    await expect(faults.freezeInstance('pg-1')).rejects.toBeInstanceOf(PrimitiveUnsupportedError);
-    await expect(faults.degradeLink('pg-1')).rejects.toBeInstanceOf(PrimitiveUnsupportedError);
-    // Heals of what never happened are no-ops.
-    await faults.startZone('a');
-    await faults.thawInstance('pg-1');
-    await faults.restoreLink('pg-1');
+  it('without node access (an existing cluster) the node-level groups are simply not there', () => {
+    const apiOnly = new KubeFaultPrimitives(apiContext());
+    expect([...implementedGroups(apiOnly)].sort()).toEqual(['archiveStall', 'instanceKill', 'partition', 'postgresKill', 'switchover']);
+    expect([...implementedGroups(primitives())].sort()).toEqual(['archiveStall', 'freeze', 'instanceKill', 'link', 'partition', 'postgresKill', 'switchover', 'zoneStop']);
   });
 
-  it('the consensus-store fault does not exist on CloudNativePG', async () => {
-    const faults = primitives();
-    expect(faults.dcsMembers()).toEqual([]);
-    await expect(faults.stopDcsMembers()).rejects.toBeInstanceOf(PrimitiveUnsupportedError);
+  it('the consensus-store fault does not exist on CloudNativePG: no dcs group on either kube target', () => {
+    expect(implementedGroups(KindFaultPrimitives.prototype).has('dcs')).toBe(false);
+    expect(implementedGroups(KubeFaultPrimitives.prototype).has('dcs')).toBe(false);
   });
 });
 
@@ -218,13 +241,14 @@ describe('network faults are NetworkPolicies, one per restricted pod, validated 
     expect(storedPolicies().size).toBe(0);
   });
 
-  it('a stalled archive keeps the store out of every instance egress, composed with an active partition', async () => {
-    const faults = primitives();
+  it('a stalled archive of an external store keeps it out of every instance egress, composed with an active partition', async () => {
+    const faults = primitives({ storeApp: null });
     await faults.isolateInstances(['pg-2'], { fromDcs: false });
     await faults.stallArchive();
     let policies = storedPolicies();
     expect([...policies.keys()].sort()).toEqual(['pgdrill-run-1-pg-1', 'pgdrill-run-1-pg-2', 'pgdrill-run-1-pg-3']);
-    for (const p of policies.values()) expect(JSON.stringify(p.spec.egress)).toContain('{"key":"app.kubernetes.io/name","operator":"NotIn","values":["pg-s3"]}');
+    // Outside the cluster only the API server stays reachable (no 0.0.0.0/0 ipBlock).
+    for (const p of policies.values()) expect(JSON.stringify(p.spec.egress)).not.toContain('0.0.0.0/0');
     // pg-2 is still partitioned: its peers are only itself; the others reach the whole cluster.
     expect(JSON.stringify(policies.get('pgdrill-run-1-pg-2')!.spec.ingress)).toContain('"values":["pg-2"]');
     expect(policies.get('pgdrill-run-1-pg-1')!.spec.ingress).toEqual([{}]);
@@ -235,8 +259,60 @@ describe('network faults are NetworkPolicies, one per restricted pod, validated 
     expect(storedPolicies().size).toBe(0);
   });
 
+  // barman-cloud sets only read_timeout on its S3 client (barman/cloud_providers/aws_s3.py): dropped SYNs
+  // wait out botocore's 60 s connect timeout and its retries. A Service without endpoints is refused at once
+  // by kube-proxy (kubernetes/kubernetes#17359).
+  it('a stalled archive of the deployed store leaves its Service without endpoints, keeps the store pod and its data, and the heal brings the endpoint back', async () => {
+    const storeLabels = { 'app.kubernetes.io/name': names.storeServer };
+    fake.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: names.storeServer, namespace: names.namespace }, spec: { clusterIP: '10.96.99.1', selector: storeLabels } });
+    fake.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${names.storeServer}-7d9f-x2`, namespace: names.namespace, labels: storeLabels }, status: { phase: 'Running', podIP: '10.244.0.7' } });
+    const slices = simulateEndpointSlices(fake, names.namespace, [names.storeServer]);
+    expect(slices.endpoints(names.storeServer)).toEqual([`${names.storeServer}-7d9f-x2`]);
+    const faults = primitives();
+    await faults.stallArchive();
+    expect(slices.endpoints(names.storeServer)).toEqual([]);
+    expect(fake.get('v1', 'Pod', `${names.storeServer}-7d9f-x2`, names.namespace)).toBeDefined();
+    // No NetworkPolicy: its drops would only make the archiver wait.
+    expect(storedPolicies().size).toBe(0);
+    await faults.resumeArchive();
+    expect(slices.endpoints(names.storeServer)).toEqual([`${names.storeServer}-7d9f-x2`]);
+    expect((fake.get('v1', 'Service', names.storeServer, names.namespace)?.spec as { selector: unknown }).selector).toEqual(storeLabels);
+  });
+
+  // Pod IPs outside the nodes' spec.podCIDR, as under Calico IPAM, the AWS VPC CNI or Cilium's cluster pool;
+  // ipBlocks match pod IPs too (kube-network-policies pkg/networkpolicy/networkpolicy.go, evaluateIPBlocks).
+  it('a partition cuts the peers by their actual pod IPs, wherever the network plugin put them, and still admits the kubelet', async () => {
+    const calico: Record<string, string> = { 'pg-1': '192.168.171.4', 'pg-2': '192.168.34.9', 'pg-3': '192.168.201.17' };
+    for (const [name, ip] of Object.entries(calico)) {
+      const pod = fake.get('v1', 'Pod', name, names.namespace)!;
+      fake.put({ ...pod, status: { ...(pod.status as object), podIP: ip, podIPs: [{ ip }] } });
+    }
+    await primitives().isolateInstances(['pg-1'], { fromDcs: true });
+    const policy = storedPolicies().get('pgdrill-run-1-pg-1')! as unknown as PolicyShape;
+    for (const peer of ['pg-2', 'pg-3']) {
+      expect(ipBlockAdmits(policy, 'ingress', calico[peer]!), `${peer} → pg-1`).toBe(false);
+      expect(ipBlockAdmits(policy, 'egress', calico[peer]!), `pg-1 → ${peer}`).toBe(false);
+    }
+    // The kubelet's probes come from the node's address.
+    expect(ipBlockAdmits(policy, 'ingress', '172.18.0.3')).toBe(true);
+  });
+
+  // Cilium's NetworkPolicy documentation: ipBlock selects node IPs (and so the API server) only with
+  // policy-cidr-match-mode=nodes, from 1.15; cilium/cilium#20550.
+  it('on Cilium without policy-cidr-match-mode=nodes the NetworkPolicy faults are refused (the scenario is skipped), with it they run', async () => {
+    fake.put({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'ciliumnetworkpolicies.cilium.io' } });
+    const refused = await primitives().isolateInstances(['pg-1'], { fromDcs: false }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PrimitiveUnsupportedError);
+    expect((refused as Error).message).toMatch(/Cilium .*policy-cidr-match-mode .*API server/);
+    expect(storedPolicies().size).toBe(0);
+    fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cilium-config', namespace: 'kube-system' }, data: { 'policy-cidr-match-mode': 'nodes' } });
+    const faults = primitives();
+    await faults.isolateInstances(['pg-1'], { fromDcs: false });
+    expect([...storedPolicies().keys()]).toEqual(['pgdrill-run-1-pg-1']);
+  });
+
   it('without node access, a zone partition isolates the zone instances by NetworkPolicy', async () => {
-    const faults = primitives({ nodes: null });
+    const faults = new KubeFaultPrimitives(apiContext());
     await faults.isolateZone('a');
     expect([...storedPolicies().keys()]).toEqual(['pgdrill-run-1-pg-1']);
     await faults.rejoinZone('a');
@@ -245,9 +321,52 @@ describe('network faults are NetworkPolicies, one per restricted pod, validated 
   });
 });
 
+// kind's kindnetd builds kube-network-policies' dataplane without StrictMode (kind
+// images/kindnetd/cmd/kindnetd/main.go): only new connections are judged, established ones pass by conntrack.
+describe('a NetworkPolicy partition also ends the connections established before it', () => {
+  const primaryNow = (): string => (fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg', names.namespace)?.status as { currentPrimary: string }).currentPrimary;
+
+  it('on kind: replication across the cut is down, the isolated pod conntrack entries are gone on every node, and a new connection fails', async () => {
+    docker.withDockerNodes();
+    const network = new FakePodNetwork(fake, names.namespace, primaryNow).establish(PODS).install(docker);
+    expect(network.streaming('pg-2') && network.streaming('pg-3') && network.apiWatch('pg-1')).toBe(true);
+    const faults = primitives();
+    await faults.isolateInstances(['pg-1'], { fromDcs: true });
+    // What a user of the drill needs: no replica streams from the cut-off primary, its API watch is cut too.
+    expect(network.streaming('pg-2')).toBe(false);
+    expect(network.streaming('pg-3')).toBe(false);
+    expect(network.apiWatch('pg-1')).toBe(false);
+    expect(await faults.cutEvidence({ instances: ['pg-1'] })).toMatch(/pg-2 → pg-1 no answer/);
+    const ip = (fake.get('v1', 'Pod', 'pg-1', names.namespace)?.status as { podIP: string }).podIP;
+    for (const node of ['pgdrill-control-plane', 'pgdrill-worker', 'pgdrill-worker2', 'pgdrill-worker3']) {
+      expect(network.flushed).toEqual(expect.arrayContaining([`${node} -s ${ip}`, `${node} -d ${ip}`, `${node} -r ${ip}`]));
+    }
+    expect(network.terminated).toEqual(['pg-1 walsender pg-2,pg-3', 'pg-2 walreceiver', 'pg-3 walreceiver']);
+    // Healed: the walreceivers' next attempts get through.
+    await faults.rejoinInstances(['pg-1']);
+    expect(await faults.rejoinedEvidence({ instances: ['pg-1'] })).toMatch(/pg-2 → pg-1 answers/);
+  });
+
+  it('a replica cut off: only its own replication ends, the others keep streaming', async () => {
+    docker.withDockerNodes();
+    const network = new FakePodNetwork(fake, names.namespace, primaryNow).establish(PODS).install(docker);
+    await primitives().isolateInstances(['pg-3'], { fromDcs: false });
+    expect(network.streaming('pg-3')).toBe(false);
+    expect(network.streaming('pg-2')).toBe(true);
+    expect(network.terminated).toEqual(['pg-1 walsender pg-3', 'pg-3 walreceiver']);
+  });
+
+  it('without node access (an existing cluster): replication across the cut still ends; conntrack is not touched', async () => {
+    const network = new FakePodNetwork(fake, names.namespace, primaryNow).establish(PODS).install();
+    await new KubeFaultPrimitives(apiContext()).isolateInstances(['pg-1'], { fromDcs: true });
+    expect(network.streaming('pg-2') || network.streaming('pg-3')).toBe(false);
+    expect(docker.calls).toEqual([]);
+  });
+});
+
 describe('the namespace guard of the kubernetes target', () => {
   it('refuses every fault before any call when the namespace is not allowed, and lets heals run', async () => {
-    const faults = primitives({ nodes: null, allowed: false });
+    const faults = new KubeFaultPrimitives(apiContext({ allowed: false }));
     for (const inject of [
       () => faults.killInstance('pg-1'),
       () => faults.killPostgres('pg-1'),
@@ -276,11 +395,14 @@ describe('a killed instance must stop answering before the kill counts as applie
     await server?.destroy();
   });
 
-  it('returns once the old postmaster is gone', async () => {
-    fake.onWrite(async ({ verb, object }) => {
-      if (verb === 'delete' && object.metadata.name === 'pg-1') await server.stop('immediate');
+  // Force deletion (grace 0) leaves the containers running for terminationGracePeriodSeconds:
+  // kubernetes/kubernetes#115819 and #120449; CloudNativePG sets it from stopDelay (1800 s).
+  it('returns once the old postmaster is gone: the container of the deleted pod has ended, not merely the API object', async () => {
+    kubelet.onContainerEnd(async ({ name }) => {
+      if (name === 'pg-1') await server.stop('immediate');
     });
     await primitives({ endpoint: () => server.connection }).killInstance('pg-1');
+    expect(await postmasterStart(server.connection)).toBeNull();
     await server.resume();
   });
 
@@ -289,6 +411,6 @@ describe('a killed instance must stop answering before the kill counts as applie
       .killInstance('pg-2')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
-    expect((error as Error).message).toBe('instance pg-2 still answers 0.6s after its pod was deleted');
+    expect((error as Error).message).toBe('instance pg-2: its old postmaster still answers 0.6s after its pod was deleted');
   });
 });

@@ -1,7 +1,14 @@
-import { InfrastructureError } from '../../errors.ts';
-import { PrimitiveUnsupportedError } from '../errors.ts';
+import { CommandError, InfrastructureError } from '../../errors.ts';
 import type { ConnectionInfo } from '../endpoints.ts';
-import type { FaultPrimitives } from '../target.ts';
+import type {
+  ArchiveStallPrimitives,
+  Evidence,
+  PartitionSide,
+  InstanceKillPrimitives,
+  PartitionPrimitives,
+  PostgresKillPrimitives,
+  SwitchoverPrimitives,
+} from '../fault-primitives.ts';
 import { CNPG_LABELS, FENCED_INSTANCES_ANNOTATION, PHASE_SWITCHOVER, POSTGRES_CONTAINER, ZONE_LABEL } from './cnpg.ts';
 import type { DrillNames } from './drill-names.ts';
 import { isConflict, type KubeRest } from './kube-rest.ts';
@@ -9,32 +16,23 @@ import { waitForObject } from './kube-watch.ts';
 import { postmasterStart } from './instance-sql.ts';
 import type { ClusterResource } from './manifests/cnpg-types.ts';
 import type { NetworkFaults } from './network-faults.ts';
-import { execInPod } from './pod-exec.ts';
+import { ExecStreamClosed, execInPod, type PodExecResult } from './pod-exec.ts';
 import { RESOURCES, type KubeObject } from './resources.ts';
-
-/**
- * Faults on the machines under the pods, where the target can reach them:
- * on kind the nodes are Docker containers. A target without them (an
- * existing cluster) leaves zone loss, freeze and link degradation out.
- */
-export interface NodeFaults {
-  freezeNodes(nodes: readonly string[]): Promise<void>;
-  thawNodes(nodes: readonly string[]): Promise<void>;
-  stopNodes(nodes: readonly string[]): Promise<void>;
-  startNodes(nodes: readonly string[]): Promise<void>;
-  disconnectNodes(nodes: readonly string[]): Promise<void>;
-  reconnectNodes(nodes: readonly string[]): Promise<void>;
-  /** Returns how the link was degraded (netem, or a tbf rate limit). */
-  degradeNode(node: string): Promise<string>;
-  restoreNode(node: string): Promise<void>;
-}
 
 export interface PodObject extends KubeObject {
   spec?: { nodeName?: string };
-  status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
+  status?: {
+    phase?: string;
+    podIP?: string;
+    podIPs?: Array<{ ip: string }>;
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: Array<{ name: string; state?: { running?: object; terminated?: { exitCode?: number }; waiting?: object } }>;
+  };
 }
 
-interface NodeObject extends KubeObject {}
+interface NodeObject extends KubeObject {
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string }> };
+}
 
 export interface KubeFaultContext {
   kube: KubeRest;
@@ -42,14 +40,14 @@ export interface KubeFaultContext {
   /** Instance pods of the cluster under test. */
   instances: readonly string[];
   network: NetworkFaults;
-  /** Null on an existing cluster: node-level faults are not available there. */
-  nodes: NodeFaults | null;
   /** Direct endpoint of an instance (to check that a killed instance stopped answering). */
   endpoint(instance: string): ConnectionInfo;
   /** Throws when faults are not allowed on this target (see the kubernetes target's namespace guard). */
   guard(action: string): void;
   /** Bounds of the waits after a fault, in ms (tests shorten them). */
   timeouts?: Partial<FaultTimeouts>;
+  /** The cluster's topology.kubernetes.io/zone value of a scenario zone (zone-map.ts); default: the same name. */
+  zoneLabel?(zone: string): string;
 }
 
 export interface FaultTimeouts {
@@ -59,44 +57,85 @@ export interface FaultTimeouts {
   podBack: number;
   /** Until a switchover completes. */
   switchover: number;
+  /** Until a node cut off the network is Ready again after it is reconnected. */
+  nodeReady: number;
 }
 
-const DEFAULT_TIMEOUTS: FaultTimeouts = { killed: 15_000, podBack: 300_000, switchover: 120_000 };
+/** Grace period of a pod kill, in seconds (CloudNativePG's e2e quickDeletionPeriod). */
+const KILL_GRACE_SECONDS = 1;
+/** Exit status of a process ended by SIGKILL (128 + 9). */
+const SIGKILL_EXIT = 137;
+
+const DEFAULT_TIMEOUTS: FaultTimeouts = { killed: 15_000, podBack: 300_000, switchover: 120_000, nodeReady: 180_000 };
 
 /**
- * The fault primitives on CloudNativePG, under the same names as on the
- * local target: pod deletion (grace period 0), a SIGKILL of the postgres
- * processes through exec, the operator's own switchover (what `kubectl cnpg
- * promote` writes), NetworkPolicies for partitions and a stalled archive,
- * and, where the nodes are reachable (kind), docker pause / kill /
- * network disconnect / tc on the nodes.
+ * The fault primitives on CloudNativePG that need only the API, under the
+ * same names as on the local target: pod deletion (grace period 1 s), a
+ * SIGKILL of the postgres processes through exec, the operator's own
+ * switchover (what `kubectl cnpg promote` writes), NetworkPolicies for
+ * partitions and a stalled archive. The kind target adds the node-level
+ * groups (src/targets/kind/kind-fault-primitives.ts). CloudNativePG has no
+ * consensus store of its own (its state is in the Kubernetes API), so
+ * there is no dcs group here.
  */
-export class KubeFaultPrimitives implements FaultPrimitives {
-  private readonly timeouts: FaultTimeouts;
+export class KubeFaultPrimitives
+  implements InstanceKillPrimitives, PostgresKillPrimitives, SwitchoverPrimitives, PartitionPrimitives, ArchiveStallPrimitives
+{
+  protected readonly timeouts: FaultTimeouts;
   /** Node of each instance when it was last seen (a deleted pod has none for a while). */
   private readonly lastNode = new Map<string, string>();
 
-  constructor(private readonly ctx: KubeFaultContext) {
+  constructor(protected readonly ctx: KubeFaultContext) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...ctx.timeouts };
   }
 
+  /**
+   * Deletes the pod with a grace period of 1 s, as CloudNativePG's own e2e
+   * suite does (`quickDeletionPeriod = 1`, tests/e2e/suite_test.go). Not 0:
+   * a force deletion removes the API object at once, but the kubelet, which
+   * never sees the shorter grace period, still stops the containers with
+   * the pod's terminationGracePeriodSeconds (CloudNativePG sets it from
+   * stopDelay, 1800 s by default), so the old primary keeps serving
+   * (kubernetes/kubernetes#115819, #120449). Returns once the pod with the
+   * old UID is gone from the API (the kubelet has stopped its containers)
+   * and the old postmaster no longer answers.
+   */
   async killInstance(name: string): Promise<void> {
     this.ctx.guard('primary-kill / replica-kill (pod deletion)');
     this.instance(name);
     const before = await postmasterStart(this.ctx.endpoint(name));
     const pod = await this.ctx.kube.find<PodObject>(RESOURCES.pod, name, this.ctx.names.namespace);
     if (pod?.spec?.nodeName) this.lastNode.set(name, pod.spec.nodeName);
-    await this.ctx.kube.delete(RESOURCES.pod, name, this.ctx.names.namespace, { gracePeriodSeconds: 0 });
-    // Grace period 0 removes the API object at once; the kubelet kills the containers just after.
-    // Return only once the old postmaster no longer answers: until then it may still acknowledge writes.
-    if (before === null) return;
+    const uid = pod?.metadata.uid;
+    await this.ctx.kube.delete(RESOURCES.pod, name, this.ctx.names.namespace, { gracePeriodSeconds: KILL_GRACE_SECONDS, ...(uid ? { preconditions: { uid } } : {}) });
     const deadline = performance.now() + this.timeouts.killed;
+    let podGone = false;
+    let postmasterGone = before === null;
     while (performance.now() < deadline) {
-      const now = await postmasterStart(this.ctx.endpoint(name));
-      if (now !== before) return;
+      if (!podGone) {
+        const now = await this.ctx.kube.find<PodObject>(RESOURCES.pod, name, this.ctx.names.namespace);
+        podGone = !now || now.metadata.uid !== uid;
+      }
+      if (!postmasterGone) postmasterGone = (await postmasterStart(this.ctx.endpoint(name))) !== before;
+      if (podGone && postmasterGone) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new InfrastructureError(`instance ${name} still answers ${this.timeouts.killed / 1000}s after its pod was deleted`);
+    const still = [...(podGone ? [] : [`its pod (uid ${uid ?? '?'}) is still in the API`]), ...(postmasterGone ? [] : ['its old postmaster still answers'])];
+    throw new InfrastructureError(`instance ${name}: ${still.join(' and ')} ${this.timeouts.killed / 1000}s after its pod was deleted`);
+  }
+
+  /**
+   * The pod's UID while that pod's postgres container runs: a pod being
+   * deleted keeps its UID until its container has ended (it still serves
+   * until then), and a recreated pod shows as a new UID.
+   */
+  async incarnation(name: string): Promise<string | null> {
+    this.instance(name);
+    const pod = await this.ctx.kube.find<PodObject>(RESOURCES.pod, name, this.ctx.names.namespace);
+    if (!pod || pod.status?.phase !== 'Running') return null;
+    const postgres = pod.status.containerStatuses?.find((c) => c.name === POSTGRES_CONTAINER);
+    if (postgres && !postgres.state?.running) return null;
+    return `pod uid ${pod.metadata.uid ?? '?'}`;
   }
 
   /** The operator recreates a deleted pod by itself: wait until it is back and ready. */
@@ -113,10 +152,20 @@ export class KubeFaultPrimitives implements FaultPrimitives {
     this.instance(name);
     // Every process named postgres (postmaster and backends) at once, from /proc: the image may have no pkill.
     const script = 'for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = postgres ] && kill -KILL "${p#/proc/}" 2>/dev/null; done; true';
-    await execInPod(this.ctx.kube.config, { namespace: this.ctx.names.namespace, pod: name, container: POSTGRES_CONTAINER }, ['sh', '-c', script], {
-      timeoutMs: 15_000,
-      label: 'SIGKILL of every postgres process',
-    });
+    const target = { namespace: this.ctx.names.namespace, pod: name, container: POSTGRES_CONTAINER };
+    const outcome = await execInPod(this.ctx.kube.config, target, ['sh', '-c', script], { timeoutMs: 15_000, label: 'SIGKILL of every postgres process', check: false }).catch(
+      (error: unknown) => error,
+    );
+    // When the postmaster dies, CloudNativePG's instance manager (the
+    // container's PID 1) exits so that the kubelet restarts the container
+    // (internal/cmd/manager/instance/run/lifecycle/lifecycle.go), and the
+    // exec session dies with it: SIGKILL (137) or no status at all. That is
+    // the kill working; the witness sees it through pg_postmaster_start_time().
+    if (outcome instanceof ExecStreamClosed) return;
+    if (outcome instanceof Error) throw outcome;
+    const result = outcome as PodExecResult;
+    if (result.code === 0 || result.code === SIGKILL_EXIT) return;
+    throw new CommandError({ command: 'SIGKILL of every postgres process', where: `pod ${name}`, code: result.code, stdout: result.stdout, stderr: result.stderr, durationMs: 0 });
   }
 
   /**
@@ -168,54 +217,119 @@ export class KubeFaultPrimitives implements FaultPrimitives {
     );
   }
 
-  async freezeInstance(name: string): Promise<void> {
-    this.ctx.guard('freeze');
-    await this.nodeFaults('freeze').freezeNodes([await this.nodeOf(name)]);
-  }
-
-  async thawInstance(name: string): Promise<void> {
-    if (!this.ctx.nodes) return;
-    await this.ctx.nodes.thawNodes([await this.nodeOf(name)]);
-  }
-
-  async stopZone(zone: string): Promise<void> {
-    this.ctx.guard('zone-loss');
-    const nodes = this.nodeFaults('zone-loss');
-    await nodes.stopNodes(await this.zoneNodes(zone));
-  }
-
-  async startZone(zone: string): Promise<void> {
-    if (!this.ctx.nodes) return;
-    await this.ctx.nodes.startNodes(await this.zoneNodes(zone));
-  }
-
   async isolateInstances(names: string[], options: { fromDcs: boolean }): Promise<void> {
     this.ctx.guard('partition');
     for (const n of names) this.instance(n);
     // The "DCS" of CloudNativePG is the API server: fromDcs cuts the instances' access to it too.
     await this.ctx.network.isolate(names, options.fromDcs);
+    await this.cutEstablished(names);
   }
 
   async rejoinInstances(names: string[]): Promise<void> {
     await this.ctx.network.rejoin(names);
   }
 
-  /** On kind: the zone's nodes leave the Docker network; elsewhere: the zone's instances isolated by NetworkPolicy. */
+  /** The zone's instances isolated by NetworkPolicy (kind cuts the nodes off the network instead). */
   async isolateZone(zone: string): Promise<void> {
     this.ctx.guard('partition (zone)');
-    if (this.ctx.nodes) {
-      await this.ctx.nodes.disconnectNodes(await this.zoneNodes(zone));
-      return;
-    }
-    await this.ctx.network.isolate(await this.zoneInstances(zone), true);
+    const pods = await this.zoneInstances(zone);
+    await this.ctx.network.isolate(pods, true);
+    await this.cutEstablished(pods);
+  }
+
+  /**
+   * A NetworkPolicy may judge new connections only: kind's kindnetd runs
+   * kube-network-policies' dataplane without its strict mode
+   * (images/kindnetd/cmd/kindnetd/main.go), so flows already established
+   * are accepted through conntrack, and streaming replication and the
+   * instance manager's watch on the API server would survive the
+   * partition. So, once the policies are in place: the nodes' conntrack
+   * entries of the isolated pods are deleted where pgdrill can reach the
+   * nodes (their next packet is judged like a new connection), and the
+   * replication connections across the cut are ended from both sides
+   * (walsenders on the primary, walreceivers on the replicas across), so
+   * that they reconnect as new connections, which the policies refuse.
+   */
+  protected async cutEstablished(isolated: readonly string[]): Promise<void> {
+    await this.flushConntrack(await this.podIps(isolated));
+    await this.endReplicationAcross(isolated);
+  }
+
+  /** Deletes the nodes' conntrack entries of these addresses: not possible without node access (an existing cluster). */
+  protected async flushConntrack(_ips: readonly string[]): Promise<void> {}
+
+  private async podIps(pods: readonly string[]): Promise<string[]> {
+    const list = await this.ctx.kube.list<PodObject>(RESOURCES.pod, this.ctx.names.namespace, {
+      labelSelector: `${CNPG_LABELS.cluster}=${this.ctx.names.cluster},${CNPG_LABELS.podRole}=instance`,
+    });
+    return list.items.filter((p) => pods.includes(p.metadata.name)).flatMap((p) => p.status?.podIPs?.map((i) => i.ip) ?? (p.status?.podIP ? [p.status.podIP] : []));
+  }
+
+  /** pg_terminate_backend on the walsenders and walreceivers whose connection crosses the cut, through exec (not the network). */
+  private async endReplicationAcross(isolated: readonly string[]): Promise<void> {
+    const cluster = await this.ctx.kube.get<ClusterResource>(RESOURCES.cluster, this.ctx.names.cluster, this.ctx.names.namespace);
+    const primary = cluster.status?.currentPrimary;
+    if (!primary) return;
+    const primaryIsolated = isolated.includes(primary);
+    const across = this.ctx.instances.filter((n) => n !== primary && isolated.includes(n) !== primaryIsolated);
+    if (across.length === 0) return;
+    const quoted = across.map((n) => `'${n.replace(/'/g, "''")}'`).join(', ');
+    await this.psql(primary, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_replication WHERE application_name = ANY (ARRAY[${quoted}]::text[])`);
+    for (const replica of across) await this.psql(replica, 'SELECT count(pg_terminate_backend(pid)) FROM pg_stat_wal_receiver');
+  }
+
+  /** One statement as the postgres user over the local socket of the instance (PGHOST is set in CloudNativePG's postgres container). */
+  private async psql(pod: string, sql: string): Promise<void> {
+    await execInPod(this.ctx.kube.config, { namespace: this.ctx.names.namespace, pod, container: POSTGRES_CONTAINER }, ['psql', '-X', '-q', '-At', '-d', 'postgres', '-c', sql], {
+      timeoutMs: 15_000,
+      label: 'ending replication across the cut',
+    });
   }
 
   async rejoinZone(zone: string): Promise<void> {
-    if (this.ctx.nodes) {
-      await this.ctx.nodes.reconnectNodes(await this.zoneNodes(zone));
-      return;
-    }
     await this.ctx.network.rejoin(await this.zoneInstances(zone));
+  }
+
+  async cutEvidence(side: PartitionSide): Promise<Evidence> {
+    const reach = await this.reachAcross(side);
+    return reach && reach.open.length === 0 ? `across the cut: ${reach.lines.join('; ')}` : null;
+  }
+
+  async rejoinedEvidence(side: PartitionSide): Promise<Evidence> {
+    const reach = await this.reachAcross(side);
+    return reach && reach.closed.length === 0 ? `across the former cut: ${reach.lines.join('; ')}` : null;
+  }
+
+  /**
+   * A new connection from a peer pod to each isolated pod's address, made
+   * inside the cluster (the harness's port-forwards do not cross the
+   * policy). Null when there is no peer or isolated pod to probe.
+   */
+  protected async reachAcross(side: PartitionSide): Promise<{ open: string[]; closed: string[]; lines: string[] } | null> {
+    const isolated = 'zone' in side ? await this.zoneInstances(side.zone) : side.instances;
+    const pods = await this.ctx.kube.list<PodObject>(RESOURCES.pod, this.ctx.names.namespace, {
+      labelSelector: `${CNPG_LABELS.cluster}=${this.ctx.names.cluster},${CNPG_LABELS.podRole}=instance`,
+    });
+    const running = pods.items.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    const from = running.find((p) => !isolated.includes(p.metadata.name));
+    const targets = running.filter((p) => isolated.includes(p.metadata.name) && p.status?.podIP);
+    if (!from || targets.length === 0) return null;
+    const lines: string[] = [];
+    const open: string[] = [];
+    const closed: string[] = [];
+    for (const to of targets) {
+      const result = await execInPod(
+        this.ctx.kube.config,
+        { namespace: this.ctx.names.namespace, pod: from.metadata.name, container: POSTGRES_CONTAINER },
+        ['sh', '-c', `pg_isready -q -h ${to.status!.podIP} -p 5432 -t 1; echo $?`],
+        { timeoutMs: 10_000, label: 'pg_isready across the cut', check: false },
+      ).catch(() => ({ stdout: '2' }));
+      const code = Number(result.stdout.trim());
+      const answers = code === 0 || code === 1;
+      (answers ? open : closed).push(to.metadata.name);
+      lines.push(`${from.metadata.name} → ${to.metadata.name} ${answers ? 'answers' : 'no answer'}`);
+    }
+    return { open, closed, lines };
   }
 
   async stallArchive(): Promise<void> {
@@ -225,30 +339,6 @@ export class KubeFaultPrimitives implements FaultPrimitives {
 
   async resumeArchive(): Promise<void> {
     await this.ctx.network.resumeArchive();
-  }
-
-  /** CloudNativePG has no consensus store of its own: the Kubernetes API is its source of truth. */
-  dcsMembers(): string[] {
-    return [];
-  }
-
-  async stopDcsMembers(): Promise<void> {
-    throw new PrimitiveUnsupportedError('CloudNativePG keeps its state in the Kubernetes API: there is no consensus store to stop');
-  }
-
-  async startDcsMembers(): Promise<void> {
-    return undefined;
-  }
-
-  async degradeLink(name: string): Promise<string> {
-    this.ctx.guard('replica-lag');
-    const detail = await this.nodeFaults('replica-lag').degradeNode(await this.nodeOf(name));
-    return `${detail} on the node of ${name}`;
-  }
-
-  async restoreLink(name: string): Promise<void> {
-    if (!this.ctx.nodes) return;
-    await this.ctx.nodes.restoreNode(await this.nodeOf(name));
   }
 
   /**
@@ -285,16 +375,11 @@ export class KubeFaultPrimitives implements FaultPrimitives {
     }
   }
 
-  private instance(name: string): void {
+  protected instance(name: string): void {
     if (!this.ctx.instances.includes(name)) throw new InfrastructureError(`no instance named ${name} in cluster ${this.ctx.names.cluster}`);
   }
 
-  private nodeFaults(fault: string): NodeFaults {
-    if (!this.ctx.nodes) throw new PrimitiveUnsupportedError(`${fault} needs access to the nodes, which this target does not have`);
-    return this.ctx.nodes;
-  }
-
-  private async nodeOf(name: string): Promise<string> {
+  protected async nodeOf(name: string): Promise<string> {
     this.instance(name);
     const pod = await this.ctx.kube.find<PodObject>(RESOURCES.pod, name, this.ctx.names.namespace);
     const node = pod?.spec?.nodeName ?? this.lastNode.get(name);
@@ -303,9 +388,30 @@ export class KubeFaultPrimitives implements FaultPrimitives {
     return node;
   }
 
-  private async zoneNodes(zone: string): Promise<string[]> {
-    const nodes = await this.ctx.kube.list<NodeObject>(RESOURCES.node, undefined, { labelSelector: `${ZONE_LABEL}=${zone}` });
-    if (nodes.items.length === 0) throw new InfrastructureError(`no node is labelled ${ZONE_LABEL}=${zone}`);
+  /** Waits until the node's Ready condition is True. */
+  protected async nodeReady(node: string): Promise<void> {
+    await waitForObject<NodeObject>(
+      this.ctx.kube,
+      RESOURCES.node,
+      node,
+      undefined,
+      (n) => {
+        const ready = n?.status?.conditions?.find((c) => c.type === 'Ready');
+        return ready?.status === 'True' ? undefined : `node ${node} ${ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}` : 'has no Ready condition'}`;
+      },
+      { timeoutMs: this.timeouts.nodeReady, description: `node ${node} Ready again` },
+    );
+  }
+
+  protected async allNodes(): Promise<string[]> {
+    const nodes = await this.ctx.kube.list<NodeObject>(RESOURCES.node);
+    return nodes.items.map((n) => n.metadata.name).sort();
+  }
+
+  protected async zoneNodes(zone: string): Promise<string[]> {
+    const label = this.ctx.zoneLabel?.(zone) ?? zone;
+    const nodes = await this.ctx.kube.list<NodeObject>(RESOURCES.node, undefined, { labelSelector: `${ZONE_LABEL}=${label}` });
+    if (nodes.items.length === 0) throw new InfrastructureError(`no node is labelled ${ZONE_LABEL}=${label}`);
     return nodes.items.map((n) => n.metadata.name).sort();
   }
 

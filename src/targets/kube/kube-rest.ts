@@ -42,6 +42,17 @@ export interface WriteOptions {
 }
 
 /**
+ * Query parameters of every write: a dry run when asked, and strict field
+ * validation, so an unknown or duplicated field is refused instead of being
+ * dropped with a warning (the API server's default is Warn; kubectl sends
+ * Strict, see kubectl's --validate flag and the API concepts page, "Field
+ * validation").
+ */
+function writeQuery(options: WriteOptions): Record<string, string> {
+  return { fieldValidation: 'Strict', ...(options.dryRun ? { dryRun: 'All' } : {}) };
+}
+
+/**
  * A small REST client over a KubeConfig (client-node does the
  * authentication: certificates, tokens, exec plugins). pgdrill's calls are
  * few and plain, so each maps to one visible HTTP request: the fake API in
@@ -112,7 +123,7 @@ export class KubeRest {
     return this.request<T>({
       method: 'PATCH',
       path: resourcePath(r, object.metadata.namespace, object.metadata.name),
-      query: { fieldManager: FIELD_MANAGER, force: true, ...(options.dryRun ? { dryRun: 'All' } : {}) },
+      query: { fieldManager: FIELD_MANAGER, force: true, ...writeQuery(options) },
       body: object,
       contentType: 'application/apply-patch+yaml',
     });
@@ -129,7 +140,7 @@ export class KubeRest {
     return this.request<T>({
       method: 'PATCH',
       path: resourcePath(r, namespace, name, options.subresource),
-      query: { fieldManager: FIELD_MANAGER, ...(options.dryRun ? { dryRun: 'All' } : {}) },
+      query: { fieldManager: FIELD_MANAGER, ...writeQuery(options) },
       body: patch,
       contentType: 'application/merge-patch+json',
     });
@@ -140,7 +151,7 @@ export class KubeRest {
     r: ResourceRef,
     name: string,
     namespace?: string,
-    options: { gracePeriodSeconds?: number; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {},
+    options: { gracePeriodSeconds?: number; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; preconditions?: { uid?: string } } = {},
   ): Promise<boolean> {
     try {
       await this.request({
@@ -151,6 +162,7 @@ export class KubeRest {
           kind: 'DeleteOptions',
           ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
           propagationPolicy: options.propagationPolicy ?? 'Background',
+          ...(options.preconditions ? { preconditions: options.preconditions } : {}),
         },
       });
       return true;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { InfrastructureError } from '../../errors.ts';
 import type { Progress } from '../../progress/progress.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
-import type { BackupPrimitives, Capability, StartedTarget, TargetKind, Topology } from '../target.ts';
+import type { BackupPrimitives, ExpectedRto, StartedTarget, TargetKind, Topology } from '../target.ts';
+import type { FaultKind } from '../../history/events.ts';
 import { applyAllChecked, applyChecked } from './apply.ts';
 import { instancePodSelector, KubeEndpoints, readClusterCredentials, type ClusterCredentials } from './cluster-endpoints.ts';
 import { BARMAN_CLOUD_PLUGIN_VERSION, CNPG_VERSION, OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE, PLUGIN_DEPLOYMENT, ZONE_LABEL } from './cnpg.ts';
@@ -11,7 +12,7 @@ import type { DrillNames } from './drill-names.ts';
 import type { KubeClusterOptions } from './drill-options.ts';
 import { nameInstance, sampleInstance, serverVersion, type InstanceSample } from './instance-sql.ts';
 import { clusterReadyProblem, KubeBackups } from './kube-backups.ts';
-import { KubeFaultPrimitives, type FaultTimeouts, type NodeFaults, type PodObject } from './kube-faults.ts';
+import type { FaultTimeouts, KubeFaultContext, KubeFaultPrimitives, PodObject } from './kube-faults.ts';
 import type { KubeRest } from './kube-rest.ts';
 import { waitForObject } from './kube-watch.ts';
 import { renderObjectStore, storeConfiguration } from './manifests/backup.ts';
@@ -24,6 +25,7 @@ import { deploymentImage, retryWhileWebhookStarts } from './operator-install.ts'
 import { PortForwardProxy } from './port-forward-proxy.ts';
 import { RESOURCES, type KubeObject } from './resources.ts';
 import { listKeys, parseS3Path, walNames } from './s3-listing.ts';
+import { zoneMapping } from './zone-map.ts';
 
 export interface KubeDrillTimeouts extends FaultTimeouts {
   /** Until the object store serves. */
@@ -34,7 +36,7 @@ export interface KubeDrillTimeouts extends FaultTimeouts {
   restore: number;
 }
 
-const DEFAULT_TIMEOUTS: KubeDrillTimeouts = { killed: 15_000, podBack: 300_000, switchover: 120_000, store: 300_000, cluster: 900_000, backup: 900_000, restore: 1_800_000 };
+const DEFAULT_TIMEOUTS: KubeDrillTimeouts = { killed: 15_000, podBack: 300_000, switchover: 120_000, nodeReady: 180_000, store: 300_000, cluster: 900_000, backup: 900_000, restore: 1_800_000 };
 
 export interface ProvisionKubeDrillArgs {
   targetKind: Extract<TargetKind, 'kind' | 'kubernetes'>;
@@ -43,9 +45,9 @@ export interface ProvisionKubeDrillArgs {
   options: KubeClusterOptions;
   /** Create the namespace (kind: one per run) or expect it to exist (an existing cluster). */
   createNamespace: boolean;
-  nodes: NodeFaults | null;
+  /** The target's fault primitives over the drill's context: API-level only, or with the nodes too (kind). */
+  primitives: (context: KubeFaultContext) => KubeFaultPrimitives;
   guard: (action: string) => void;
-  capabilities: ReadonlySet<Capability>;
   progress: Progress;
   signal?: AbortSignal;
   /** Removes everything the run created; the caller registered it on the teardown stack before calling this. */
@@ -53,6 +55,8 @@ export interface ProvisionKubeDrillArgs {
   /** Versions the caller knows (kind, docker, image digests). */
   versions?: Record<string, string>;
   timeouts?: Partial<KubeDrillTimeouts>;
+  /** What the target's configuration predicts for a fault (kind: its node timings); absent: nothing. */
+  expectedRto?: (fault: { kind: FaultKind; hitsPrimary: boolean }) => ExpectedRto | null;
 }
 
 interface SecretObject extends KubeObject {
@@ -71,6 +75,8 @@ export async function provisionKubeDrill(args: ProvisionKubeDrillArgs): Promise<
   const { kube, names, options, progress, signal } = args;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...args.timeouts };
   const storeSecrets: string[] = [];
+  const zones = zoneMapping(options.zoneMap);
+  const clusterZones = options.zones.map((z) => zones.toCluster(z));
 
   if (args.createNamespace) {
     await applyChecked(kube, RESOURCES.namespace, renderNamespace(options.runId, names.namespace) as KubeObject);
@@ -117,7 +123,7 @@ export async function provisionKubeDrill(args: ProvisionKubeDrillArgs): Promise<
       runId: options.runId,
       name: names.cluster,
       namespace: names.namespace,
-      zones: options.zones,
+      zones: clusterZones,
       synchronous: options.synchronous,
       syncStandbys: options.syncStandbys,
       syncMethod: options.syncMethod,
@@ -153,7 +159,7 @@ export async function provisionKubeDrill(args: ProvisionKubeDrillArgs): Promise<
   if (instances.length !== options.zones.length) throw new InfrastructureError(`cluster ${names.cluster} reports ${instances.length} instances, expected ${options.zones.length}`);
 
   const credentials = await readClusterCredentials(kube, names.namespace, names.cluster);
-  const endpoints = new KubeEndpoints(kube, names.namespace);
+  const endpoints = new KubeEndpoints(kube, names.namespace, zones.toScenario);
   try {
     const client = await endpoints.openClient(names.cluster, credentials.app);
     const opened = await endpoints.openInstances(names.cluster, instances, credentials);
@@ -166,15 +172,15 @@ export async function provisionKubeDrill(args: ProvisionKubeDrillArgs): Promise<
       if (!e) throw new InfrastructureError(`no endpoint for instance ${instance}`);
       return e.connection;
     };
-    const faults = new KubeFaultPrimitives({
+    const faults = args.primitives({
       kube,
       names,
       instances,
       network,
-      nodes: args.nodes,
       endpoint: endpointOf,
       guard: args.guard,
       timeouts,
+      zoneLabel: zones.toCluster,
     });
     const target = new KubeTarget({
       targetKind: args.targetKind,
@@ -189,16 +195,16 @@ export async function provisionKubeDrill(args: ProvisionKubeDrillArgs): Promise<
       storeSecrets,
       storeApp,
       faults,
-      capabilities: args.capabilities,
       endpointsManager: endpoints,
       removeRun: args.removeRun,
       versions: args.versions ?? {},
+      ...(args.expectedRto ? { expectedRto: args.expectedRto } : {}),
     });
     target.backups = new KubeBackups({
       kube,
       runId: options.runId,
       names,
-      zones: options.zones,
+      zones: clusterZones,
       method: options.backupMethod,
       archive,
       ...(options.postgresImage ? { postgresImage: options.postgresImage } : {}),
@@ -234,16 +240,15 @@ export interface KubeTargetParts {
   storeSecrets: readonly string[];
   storeApp: string | null;
   faults: KubeFaultPrimitives;
-  capabilities: ReadonlySet<Capability>;
   endpointsManager: KubeEndpoints;
   removeRun: () => Promise<void>;
   versions: Record<string, string>;
+  expectedRto?: (fault: { kind: FaultKind; hitsPrimary: boolean }) => ExpectedRto | null;
 }
 
 /** A CloudNativePG cluster under test, on kind or on an existing Kubernetes cluster. */
 export class KubeTarget implements StartedTarget {
   readonly kind: Extract<TargetKind, 'kind' | 'kubernetes'>;
-  readonly capabilities: ReadonlySet<Capability>;
   readonly faults: KubeFaultPrimitives;
   backups?: BackupPrimitives;
   private readonly knownZones = new Map<string, string>();
@@ -254,7 +259,6 @@ export class KubeTarget implements StartedTarget {
 
   constructor(private readonly parts: KubeTargetParts) {
     this.kind = parts.targetKind;
-    this.capabilities = parts.capabilities;
     this.faults = parts.faults;
     for (const e of parts.endpoints) this.knownZones.set(e.name, e.zone);
   }
@@ -296,7 +300,8 @@ export class KubeTarget implements StartedTarget {
     );
     if ([...podViews.values()].some((p) => p.nodeName && !this.nodeZones.has(p.nodeName))) {
       const nodes = await kube.list<KubeObject>(RESOURCES.node);
-      for (const n of nodes.items) this.nodeZones.set(n.metadata.name, n.metadata.labels?.[ZONE_LABEL] ?? 'unknown');
+      const zones = zoneMapping(this.parts.options.zoneMap);
+      for (const n of nodes.items) this.nodeZones.set(n.metadata.name, zones.toScenario(n.metadata.labels?.[ZONE_LABEL] ?? 'unknown'));
     }
     const samples = new Map<string, InstanceSample | Error>();
     await Promise.all(
@@ -323,6 +328,10 @@ export class KubeTarget implements StartedTarget {
       knownZones: this.knownZones,
       samples,
     });
+  }
+
+  expectedRto(fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null {
+    return this.parts.expectedRto?.(fault) ?? null;
   }
 
   /** Direct endpoint of the operator's current primary. */
@@ -378,7 +387,8 @@ export class KubeTarget implements StartedTarget {
       endpoint = options.store.endpointURL ?? 'https://s3.amazonaws.com';
     }
     const { bucket, prefix } = parseS3Path(names.destinationPath);
-    const keys = await listKeys({ endpoint, bucket, prefix, accessKeyId: decode('ACCESS_KEY_ID'), secretAccessKey: decode('ACCESS_SECRET_KEY') });
+    const region = options.store.kind === 'existing' ? options.store.region : undefined;
+    const keys = await listKeys({ endpoint, bucket, prefix, accessKeyId: decode('ACCESS_KEY_ID'), secretAccessKey: decode('ACCESS_SECRET_KEY'), ...(region ? { region } : {}) });
     return walNames(keys, prefix, names.cluster);
   }
 

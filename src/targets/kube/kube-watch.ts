@@ -126,7 +126,13 @@ async function watchUntil<T extends KubeObject>(
           if (phase === 'BOOKMARK' || !object?.metadata?.name) return;
           if (phase === 'DELETED') objects.delete(object.metadata.name);
           else objects.set(object.metadata.name, object);
-          const problem = condition([...objects.values()]);
+          let problem: string | undefined;
+          try {
+            problem = condition([...objects.values()]);
+          } catch (error) {
+            // A condition may refuse to wait any longer (a rollout past its deadline): that ends the wait.
+            return finish(error instanceof Error ? error : new Error(String(error)));
+          }
           if (problem === undefined) finish({ done: true, objects: [...objects.values()] });
           else note(problem);
         },

@@ -1,4 +1,4 @@
-import { RUN_LABEL } from '../local/labels.ts';
+import { RUN_LABEL } from '../labels.ts';
 
 export { RUN_LABEL };
 

@@ -9,7 +9,7 @@ import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
 import { seedClusterBasics, simulateCluster } from '../../../test/fixtures/kube/simulated-cluster.ts';
 import { validateClusterOptions, KUBE_CLUSTER_DEFAULTS, type KubeClusterOptions } from './drill-options.ts';
 import { KubeApiError, KubeRest } from './kube-rest.ts';
-import { applyReleaseManifest, installOperators, retryWhileWebhookStarts } from './operator-install.ts';
+import { applyReleaseManifest, installOperators, retryWhileWebhookStarts, rolloutProblem, type DeploymentObject } from './operator-install.ts';
 
 const fixture = (file: string): string => fileURLToPath(new URL(`../../../test/fixtures/kube/manifests/${file}`, import.meta.url));
 const SOURCES = { cnpg: fixture('cnpg-1.30.0.yaml'), certManager: fixture('cert-manager.yaml'), barmanCloudPlugin: fixture('plugin-barman-cloud-0.14.0.yaml') };
@@ -55,6 +55,32 @@ describe('installing the operators from release manifests', () => {
     fake.requests.length = 0;
     await installOperators(kube, { backupMethod: 'plugin', sources: SOURCES }, silentProgress());
     expect(fake.calls('PATCH')).toEqual([]);
+  });
+
+  // kubectl's pkg/polymorphichelpers/rollout_status.go: rolled out = generation observed, every replica
+  // updated, no old replica left, every updated replica available.
+  it('waits for the operator rollout to finish, not for an older operator that is still available (a reused cluster)', async () => {
+    fake.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system' },
+      spec: { replicas: 1, template: { metadata: { labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, spec: { containers: [{ name: 'manager', image: 'ghcr.io/cloudnative-pg/cloudnative-pg:1.29.2' }] } } },
+      status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] },
+    });
+    await installOperators(kube, { backupMethod: 'barmanObjectStore', sources: SOURCES }, silentProgress());
+    const d = fake.get('apps/v1', 'Deployment', 'cnpg-controller-manager', 'cnpg-system') as unknown as DeploymentObject;
+    expect(d.metadata.generation).toBe(2);
+    expect(d.status).toMatchObject({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 });
+  });
+
+  it('tells each stage of a rollout apart, as kubectl rollout status does', () => {
+    const d = (generation: number, status: DeploymentObject['status']): DeploymentObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'op', generation }, spec: { replicas: 2 }, status });
+    expect(rolloutProblem(d(3, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }), 'op')).toBe('op: its new spec is not observed yet');
+    expect(rolloutProblem(d(3, { observedGeneration: 3, replicas: 3, updatedReplicas: 1, availableReplicas: 2 }), 'op')).toBe('op: 1 of 2 new replicas updated');
+    expect(rolloutProblem(d(3, { observedGeneration: 3, replicas: 3, updatedReplicas: 2, availableReplicas: 2 }), 'op')).toBe('op: 1 old replicas pending termination');
+    expect(rolloutProblem(d(3, { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 1 }), 'op')).toBe('op: 1 of 2 updated replicas available');
+    expect(rolloutProblem(d(3, { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }), 'op')).toBeUndefined();
+    expect(() => rolloutProblem(d(3, { observedGeneration: 3, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }), 'op')).toThrow(/exceeded its progress deadline/);
   });
 
   it('installs neither cert-manager nor the plugin for the in-tree method', async () => {

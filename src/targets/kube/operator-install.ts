@@ -26,9 +26,19 @@ export interface ReleaseManifestSources {
 
 export const DEFAULT_MANIFEST_SOURCES: ReleaseManifestSources = { ...RELEASE_MANIFESTS };
 
-interface DeploymentObject extends KubeObject {
-  spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ name: string; image: string }> } } };
-  status?: { availableReplicas?: number; updatedReplicas?: number; conditions?: Array<{ type: string; status: string }> };
+export interface DeploymentObject extends KubeObject {
+  spec?: {
+    replicas?: number;
+    template?: { metadata?: Record<string, unknown>; spec?: { containers?: Array<{ name: string; image: string; imagePullPolicy?: string; env?: unknown[] }>; [k: string]: unknown } };
+    [k: string]: unknown;
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    availableReplicas?: number;
+    updatedReplicas?: number;
+    conditions?: Array<{ type: string; status: string; reason?: string }>;
+  };
 }
 
 interface CrdObject extends KubeObject {
@@ -44,7 +54,13 @@ interface CrdObject extends KubeObject {
  */
 export async function installOperators(
   kube: KubeRest,
-  options: { backupMethod: BackupMethod; sources?: Partial<ReleaseManifestSources>; timeoutMs?: number },
+  options: {
+    backupMethod: BackupMethod;
+    sources?: Partial<ReleaseManifestSources>;
+    timeoutMs?: number;
+    /** Changes each release manifest object before its dry run (kind: pinned to the control plane; air-gapped: no image pulls). */
+    prepare?: (object: KubeObject) => KubeObject;
+  },
   progress: Progress,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -56,7 +72,7 @@ export async function installOperators(
     progress.note(`CloudNativePG ${CNPG_VERSION} already installed`);
   } else {
     await progress.phase(`install CloudNativePG ${CNPG_VERSION}`, async () => {
-      await applyReleaseManifest(kube, sources.cnpg, progress, signal);
+      await applyReleaseManifest(kube, sources.cnpg, progress, signal, options.prepare);
       await wait(OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT);
     });
   }
@@ -66,7 +82,7 @@ export async function installOperators(
     progress.note('cert-manager already installed');
   } else {
     await progress.phase('install cert-manager', async () => {
-      await applyReleaseManifest(kube, sources.certManager, progress, signal);
+      await applyReleaseManifest(kube, sources.certManager, progress, signal, options.prepare);
       for (const d of CERT_MANAGER_DEPLOYMENTS) await wait(CERT_MANAGER_NAMESPACE, d);
     });
   }
@@ -75,16 +91,21 @@ export async function installOperators(
   } else {
     await progress.phase(`install plugin-barman-cloud ${BARMAN_CLOUD_PLUGIN_VERSION}`, async () => {
       // cert-manager's webhook may refuse the plugin's Certificates for a few seconds after it is available.
-      await retryWhileWebhookStarts(() => applyReleaseManifest(kube, sources.barmanCloudPlugin, progress, signal), 120_000, signal);
+      await retryWhileWebhookStarts(() => applyReleaseManifest(kube, sources.barmanCloudPlugin, progress, signal, options.prepare), 120_000, signal);
       await wait(OPERATOR_NAMESPACE, PLUGIN_DEPLOYMENT);
     });
   }
 }
 
 /** Reads a manifest from a URL or a file and applies every document in it, each dry-run first. */
-export async function applyReleaseManifest(kube: KubeRest, source: string, progress: Progress, signal?: AbortSignal): Promise<number> {
-  const text = await readManifest(source);
-  const documents = (loadAllYaml(text) as Array<KubeObject | null>).filter((d): d is KubeObject => !!d && typeof d === 'object' && !!d.kind);
+export async function applyReleaseManifest(
+  kube: KubeRest,
+  source: string,
+  progress: Progress,
+  signal?: AbortSignal,
+  prepare: (object: KubeObject) => KubeObject = (o) => o,
+): Promise<number> {
+  const documents = (await readManifestObjects(source)).map(prepare);
   if (documents.length === 0) throw new InfrastructureError(`${source} holds no Kubernetes object`);
   const discovery = new Discovery(kube);
   for (const object of documents) {
@@ -101,6 +122,12 @@ export async function applyReleaseManifest(kube: KubeRest, source: string, progr
   }
   progress.note(`applied ${documents.length} objects from ${source}`);
   return documents.length;
+}
+
+/** Every Kubernetes object of a release manifest (a URL or a local file). */
+export async function readManifestObjects(source: string): Promise<KubeObject[]> {
+  const text = await readManifest(source);
+  return (loadAllYaml(text) as Array<KubeObject | null>).filter((d): d is KubeObject => !!d && typeof d === 'object' && !!d.kind);
 }
 
 async function readManifest(source: string): Promise<string> {
@@ -160,19 +187,37 @@ export class Discovery {
   }
 }
 
-async function waitForDeployment(kube: KubeRest, namespace: string, name: string, timeoutMs: number, progress: Progress, signal?: AbortSignal): Promise<DeploymentObject> {
-  return waitForObject<DeploymentObject>(
-    kube,
-    RESOURCES.deployment,
-    name,
-    namespace,
-    (d) => {
-      if (!d) return `deployment ${namespace}/${name} not created yet`;
-      const available = d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True');
-      return available && (d.status?.availableReplicas ?? 0) >= 1 ? undefined : `deployment ${namespace}/${name} not available yet`;
-    },
-    { timeoutMs, description: `deployment ${namespace}/${name} available`, onProblem: (p) => progress.note(p), ...(signal ? { signal } : {}) },
-  );
+/**
+ * Until the deployment is rolled out, judged as `kubectl rollout status`
+ * does (kubectl's pkg/polymorphichelpers/rollout_status.go): the controller
+ * has observed the current generation, every desired replica is updated, no
+ * old replica is left, and every updated replica is available. "Available"
+ * alone is not enough: on a reused cluster an older operator stays available
+ * in the middle of its rollout.
+ */
+export async function waitForDeployment(kube: KubeRest, namespace: string, name: string, timeoutMs: number, progress: Progress, signal?: AbortSignal): Promise<DeploymentObject> {
+  return waitForObject<DeploymentObject>(kube, RESOURCES.deployment, name, namespace, (d) => rolloutProblem(d, `deployment ${namespace}/${name}`), {
+    timeoutMs,
+    description: `deployment ${namespace}/${name} rolled out`,
+    onProblem: (p) => progress.note(p),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** Why a deployment is not rolled out yet, or undefined when it is. Throws when its progress deadline passed (kubectl fails then too). */
+export function rolloutProblem(d: DeploymentObject | null | undefined, label: string): string | undefined {
+  if (!d) return `${label} not created yet`;
+  const generation = d.metadata.generation ?? 0;
+  const status = d.status ?? {};
+  if ((status.observedGeneration ?? 0) < generation) return `${label}: its new spec is not observed yet`;
+  const progressing = status.conditions?.find((c) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') throw new InfrastructureError(`${label} exceeded its progress deadline`);
+  const desired = d.spec?.replicas ?? 1;
+  const updated = status.updatedReplicas ?? 0;
+  if (updated < desired) return `${label}: ${updated} of ${desired} new replicas updated`;
+  if ((status.replicas ?? 0) > updated) return `${label}: ${(status.replicas ?? 0) - updated} old replicas pending termination`;
+  if ((status.availableReplicas ?? 0) < updated) return `${label}: ${status.availableReplicas ?? 0} of ${updated} updated replicas available`;
+  return undefined;
 }
 
 async function deploymentExists(kube: KubeRest, namespace: string, name: string): Promise<boolean> {

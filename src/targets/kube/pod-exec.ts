@@ -10,6 +10,13 @@ export interface PodExecResult {
 }
 
 /**
+ * The exec stream closed without an exit status: the API server or the
+ * kubelet gave up on it, or the container's PID 1 died under the command
+ * (the kubelet tears the session down with the container).
+ */
+export class ExecStreamClosed extends InfrastructureError {}
+
+/**
  * Runs a command in a pod's container through the API (what `kubectl exec`
  * does) and collects its output. A non-zero exit throws a CommandError
  * unless `check` is false.
@@ -47,7 +54,7 @@ export async function execInPod(
       .then(
         (socket) => {
           // Closed without a status frame: the API server or the kubelet gave up on the stream.
-          socket.on('close', () => setTimeout(() => done(new InfrastructureError(`"${label}" in pod ${target.pod}: the stream closed without an exit status`)), 50));
+          socket.on('close', () => setTimeout(() => done(new ExecStreamClosed(`"${label}" in pod ${target.pod}: the stream closed without an exit status`)), 50));
         },
         (error: unknown) => done(new InfrastructureError(`could not run "${label}" in pod ${target.pod}: ${describe(error)}`, { pod: target.pod }, error)),
       );

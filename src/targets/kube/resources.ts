@@ -17,6 +17,7 @@ export const RESOURCES = {
   node: ref('v1', 'Node', 'nodes', false),
   pod: ref('v1', 'Pod', 'pods'),
   secret: ref('v1', 'Secret', 'secrets'),
+  configMap: ref('v1', 'ConfigMap', 'configmaps'),
   persistentVolumeClaim: ref('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
   service: ref('v1', 'Service', 'services'),
   endpointSlice: ref('discovery.k8s.io/v1', 'EndpointSlice', 'endpointslices'),
@@ -66,6 +67,8 @@ export interface KubeObject {
     uid?: string;
     creationTimestamp?: string;
     deletionTimestamp?: string;
+    /** Counts changes of the spec (the API server sets it; controllers report the one they saw as status.observedGeneration). */
+    generation?: number;
   };
 }
 

@@ -2,16 +2,19 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { InfrastructureError, UsageError } from '../../errors.ts';
 import type { FaultKind } from '../../history/events.ts';
 import type { Progress } from '../../progress/progress.ts';
-import type { TeardownStack } from '../../runner/teardown-stack.ts';
+import type { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import type { ClusterSpec } from '../../scenario/types.ts';
-import type { Capability } from '../target.ts';
-import { KUBERNETES_CAPABILITIES, NON_DESTRUCTIVE_CAPABILITIES } from '../kube/capabilities.ts';
 import { BARMAN_CLOUD_GROUP, CNPG_GROUP } from '../kube/cnpg.ts';
 import { drillNames } from '../kube/drill-names.ts';
 import { DEFAULT_STORE, KUBE_CLUSTER_DEFAULTS, validateClusterOptions, type KubeClusterOptions } from '../kube/drill-options.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
+import { KubeFaultPrimitives } from '../kube/kube-faults.ts';
 import { provisionKubeDrill, type KubeDrillTimeouts, type KubeTarget } from '../kube/kube-target.ts';
+import { instancePodSelector } from '../kube/cluster-endpoints.ts';
+import { CERT_MANAGER_NAMESPACE, OPERATOR_NAMESPACE } from '../kube/cnpg.ts';
+import type { PodObject } from '../kube/kube-faults.ts';
 import { RESOURCES } from '../kube/resources.ts';
+import { checkClusterZones, checkZoneMap } from '../kube/zone-map.ts';
 import { removeRunFromNamespace } from '../kube/run-removal.ts';
 
 export interface KubernetesOptions {
@@ -27,6 +30,12 @@ export interface KubernetesOptions {
    * production by mistake. Backups and restores are always allowed.
    */
   allowDestructive: readonly string[];
+  /**
+   * Scenario zone -> the cluster's topology.kubernetes.io/zone value (the
+   * command line's --zone-map a=eu-west-1a,...); absent: the scenario's zone
+   * names are the cluster's. Checked against the nodes before anything starts.
+   */
+  zoneMap?: Record<string, string>;
 }
 
 export interface KubernetesDrillOptions extends KubeClusterOptions {
@@ -48,6 +57,7 @@ export function kubernetesOptionsFromScenario(args: {
     runId: args.runId,
     zones: args.cluster.zones,
     synchronous: args.cluster.synchronous,
+    ...(args.kubernetes.zoneMap ? { zoneMap: args.kubernetes.zoneMap } : {}),
     kubernetes: args.kubernetes,
   };
 }
@@ -55,12 +65,6 @@ export function kubernetesOptionsFromScenario(args: {
 /** True when faults may run in this namespace. */
 export function destructiveAllowed(namespace: string, allowDestructive: readonly string[]): boolean {
   return allowDestructive.includes(namespace);
-}
-
-/** What the target can do in this namespace: no fault at all unless the namespace is allowed. */
-export function kubernetesCapabilities(options: Pick<KubernetesOptions, 'namespace' | 'allowDestructive'>): ReadonlySet<Capability> {
-  if (destructiveAllowed(options.namespace, options.allowDestructive)) return KUBERNETES_CAPABILITIES;
-  return new Set([...KUBERNETES_CAPABILITIES].filter((c) => NON_DESTRUCTIVE_CAPABILITIES.has(c)));
 }
 
 /**
@@ -120,22 +124,48 @@ export async function startKubernetesTarget(args: StartKubernetesTargetArgs): Pr
   args.teardowns.defer(`remove run ${options.runId} from namespace ${k.namespace}`, removeRun);
 
   await checkOperator(kube, options);
+  checkZoneMap(options.zones, options.zoneMap);
+  await checkClusterZones(kube, options.zones, options.zoneMap);
   target = await provisionKubeDrill({
     targetKind: 'kubernetes',
     kube,
     names,
     options,
     createNamespace: false,
-    nodes: null,
+    primitives: (context) => new KubeFaultPrimitives(context),
     guard,
-    capabilities: kubernetesCapabilities(k),
     progress: args.progress,
     ...(args.signal ? { signal: args.signal } : {}),
     removeRun,
     versions: { kubeContext: config.getCurrentContext(), namespace: k.namespace },
     ...(args.timeouts ? { timeouts: args.timeouts } : {}),
   });
+  await warnSharedNodes(kube, names.namespace, names.cluster, args.progress);
   return target;
+}
+
+/**
+ * pgdrill does not place CloudNativePG on an existing cluster, but it says
+ * when the operator, the plugin or cert-manager share a node with an
+ * instance under test: losing that node takes them too, and with the plugin
+ * unreachable CloudNativePG aborts every reconcile (PhaseFailurePlugin)
+ * instead of failing over.
+ */
+export async function warnSharedNodes(kube: KubeRest, namespace: string, cluster: string, progress: Progress): Promise<string | undefined> {
+  const nodeOf = (p: PodObject): string | undefined => (p.metadata.deletionTimestamp ? undefined : p.spec?.nodeName);
+  const instances = (await kube.list<PodObject>(RESOURCES.pod, namespace, { labelSelector: instancePodSelector(cluster) })).items;
+  const instanceNodes = new Map(instances.map((p) => [nodeOf(p), p.metadata.name]).filter((e): e is [string, string] => !!e[0]));
+  const shared: string[] = [];
+  for (const ns of [OPERATOR_NAMESPACE, CERT_MANAGER_NAMESPACE]) {
+    for (const pod of (await kube.list<PodObject>(RESOURCES.pod, ns)).items) {
+      const node = nodeOf(pod);
+      if (node && instanceNodes.has(node)) shared.push(`${ns}/${pod.metadata.name} runs on ${node} with instance ${instanceNodes.get(node)}`);
+    }
+  }
+  if (shared.length === 0) return undefined;
+  const warning = `warning: ${shared.join('; ')}: a fault on that node takes it too (with the plugin unreachable CloudNativePG does not fail over); move them to nodes no drill touches`;
+  progress.note(warning);
+  return warning;
 }
 
 /**
@@ -147,7 +177,7 @@ export async function cleanupKubernetesRun(args: { runId: string; namespace: str
   return removeRunFromNamespace(new KubeRest(config), args.runId, args.namespace);
 }
 
-function loadKubeConfig(options: KubernetesOptions): KubeConfig {
+export function loadKubeConfig(options: KubernetesOptions): KubeConfig {
   const config = new KubeConfig();
   try {
     if (options.kubeconfig) config.loadFromFile(options.kubeconfig);

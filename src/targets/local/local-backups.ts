@@ -1,16 +1,12 @@
 import type Docker from 'dockerode';
-import pg from 'pg';
 import { InfrastructureError, UsageError } from '../../errors.ts';
+import { connectClient } from '../../postgres/client.ts';
 import type { ConnectionInfo } from '../endpoints.ts';
-import type { BackupInfo, BackupPrimitives, RecoveryTarget, RestoredCluster } from '../target.ts';
-import { databaseNodeConfig } from './config/pgbackrest-config.ts';
-import { execIn, putFiles } from './docker-exec.ts';
-import { freePort } from './host-ports.ts';
-import { runLabels } from './labels.ts';
+import type { BackupInfo, BackupPrimitives, BackupVerification, RecoveryTarget, RestoredCluster } from '../target.ts';
+import { execIn } from './docker-exec.ts';
 import { APP_DATABASE, APP_USER } from './secrets.ts';
-import { DATA_DIR, STANZA, TLS_DIR, type StackLayout, type StackMember } from './stack-layout.ts';
-
-const REPO_CONTAINER_PATH = '/var/lib/pgbackrest';
+import { STANZA, type StackLayout } from './stack-layout.ts';
+import { startScratchRestore } from './scratch-restore.ts';
 
 interface PgBackRestInfo {
   backup: Array<{
@@ -63,6 +59,17 @@ export class LocalBackups implements BackupPrimitives {
     }));
   }
 
+  /**
+   * pgBackRest's verify over every backup and the WAL archive. It exits 0
+   * whatever it finds: the counts of its summary (checksum invalid, size
+   * invalid, missing, other) are the errors, and its "invalid checksum
+   * '<file>'"-style lines name them.
+   */
+  async verify(): Promise<BackupVerification> {
+    const result = await execIn(this.repo(), ['pgbackrest', `--stanza=${STANZA}`, 'verify', '--output=text', '--verbose'], { user: 'postgres', timeoutMs: 600_000 });
+    return parseVerify(result.stdout);
+  }
+
   async restore(options: { target: RecoveryTarget; shape: 'single' | 'cluster'; name: string }): Promise<RestoredCluster> {
     if (options.shape === 'cluster') {
       throw new UsageError('restoring into a full 3-zone cluster is not built on the local target yet: use a single instance');
@@ -70,45 +77,19 @@ export class LocalBackups implements BackupPrimitives {
     // Recovery to a time needs the WAL after it in the archive: close the current segment and wait until it is archived.
     await this.archiveCurrentWal();
     this.restores += 1;
-    const member: StackMember = {
-      role: 'postgres',
-      name: options.name,
-      containerName: `pgdrill-${this.layout.runId}-${options.name}`,
-      zone: 'restore',
-      ip: `${this.layout.subnet.replace(/\.0\/24$/, '')}.${40 + this.restores}`,
-    };
-    const port = await freePort();
-    const container = await this.docker.createContainer({
-      name: member.containerName,
-      Image: this.image,
-      Cmd: ['sh', '/etc/pgdrill/restore.sh'],
-      Hostname: member.name,
-      Env: ['HOME=/var/lib/postgresql'],
-      Labels: runLabels(this.layout.runId, { zone: 'restore', role: 'restore', name: member.name }),
-      ExposedPorts: { '5432/tcp': {} },
-      HostConfig: {
-        Init: true,
-        NetworkMode: this.layout.networkName,
-        PortBindings: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
-        Mounts: [{ Type: 'volume', Source: this.layout.tlsVolume, Target: TLS_DIR, ReadOnly: true }],
-      },
-      NetworkingConfig: { EndpointsConfig: { [this.layout.networkName]: { IPAMConfig: { IPv4Address: member.ip }, Aliases: [member.name] } } },
-    });
-    await putFiles(container, [
-      { path: '/etc/pgdrill/restore.sh', content: restoreScript(options.target, member.name) },
-      { path: '/etc/pgbackrest/pgbackrest.conf', content: databaseNodeConfig(this.layout, member) },
-    ]);
-    await container.start();
-    const connection: ConnectionInfo = { host: '127.0.0.1', port, user: APP_USER, password: this.appPassword, database: APP_DATABASE };
-    const reached = await waitForPromotion(container, connection, 600_000);
+    const scratch = await startScratchRestore(
+      this.docker,
+      { labelRunId: this.layout.runId, layout: this.layout, image: this.image, hostOctet: 40 + this.restores },
+      options.target,
+      options.name,
+    );
+    const connection: ConnectionInfo = { host: '127.0.0.1', port: scratch.port, user: APP_USER, password: this.appPassword, database: APP_DATABASE };
     return {
-      name: member.name,
+      name: scratch.member.name,
       primary: connection,
-      instances: [{ name: member.name, zone: 'restore', connection }],
-      reached,
-      teardown: async () => {
-        await container.remove({ force: true, v: true }).catch(() => undefined);
-      },
+      instances: [{ name: scratch.member.name, zone: 'restore', connection }],
+      reached: scratch.reached,
+      teardown: scratch.remove,
     };
   }
 
@@ -117,8 +98,7 @@ export class LocalBackups implements BackupPrimitives {
   }
 
   private async archiveCurrentWal(): Promise<void> {
-    const client = new pg.Client({ ...(await this.primary()), connectionTimeoutMillis: 5_000 });
-    await client.connect();
+    const client = await connectClient(await this.primary(), { application: 'pgdrill-backup' });
     try {
       const { rows } = await client.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
       const needed = rows[0]!.wal;
@@ -136,79 +116,21 @@ export class LocalBackups implements BackupPrimitives {
   }
 }
 
-/** pgBackRest's recovery options for a target. */
-export function recoveryOptions(target: RecoveryTarget): string[] {
-  switch (target.kind) {
-    case 'time':
-      return ['--type=time', `--target=${pgTimestamp(target.time)}`, '--target-action=promote'];
-    case 'lsn':
-      return ['--type=lsn', `--target=${target.lsn}`, '--target-action=promote'];
-    case 'latest':
-      return ['--type=default'];
-  }
-}
-
-/** ISO 8601 as PostgreSQL prints a timestamptz in UTC, which recovery_target_time reads. */
-function pgTimestamp(iso: string): string {
-  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '+00');
-}
-
 /**
- * The restored instance: restore from the repository, then PostgreSQL alone
- * with what the HA stack configured turned off (no archiving into the
- * stanza it came from, no synchronous standby to wait for).
+ * Reads pgBackRest verify's text output (2.45): the summary's counts (the
+ * plain block; the console log repeats it with timestamps, counted once)
+ * and the log lines naming each bad file.
  */
-function restoreScript(target: RecoveryTarget, name: string): string {
-  const quoted = recoveryOptions(target).map((o) => `'${o.replace(/'/g, `'\\''`)}'`).join(' ');
-  return `#!/bin/sh
-set -eu
-install -d -o postgres -g postgres -m 700 ${DATA_DIR}
-install -d -o postgres -g postgres -m 2775 /var/run/postgresql
-as_postgres="setpriv --reuid=postgres --regid=postgres --init-groups"
-$as_postgres pgbackrest --stanza=${STANZA} --log-level-console=warn ${quoted} restore
-exec $as_postgres postgres -D ${DATA_DIR} -c listen_addresses='*' -c archive_mode=off -c synchronous_standby_names='' -c hot_standby=on -c pgdrill.instance=${name}
-`;
-}
-
-async function waitForPromotion(
-  container: Docker.Container,
-  connection: ConnectionInfo,
-  timeoutMs: number,
-): Promise<RestoredCluster['reached']> {
-  const deadline = performance.now() + timeoutMs;
-  let last = 'not started';
-  while (performance.now() < deadline) {
-    const state = (await container.inspect()).State;
-    if (!state.Running) {
-      const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
-      throw new InfrastructureError(`the restored instance stopped (exit ${state.ExitCode}): ${lastMeaningfulLine(logs)}`);
-    }
-    const client = new pg.Client({ ...connection, connectionTimeoutMillis: 2_000 });
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ in_recovery: boolean; timeline: number | null; lsn: string | null; last_commit: Date | null }>(
-        `SELECT pg_is_in_recovery() AS in_recovery,
-                CASE WHEN pg_is_in_recovery() THEN NULL ELSE ('x' || substring(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS timeline,
-                CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS lsn,
-                pg_last_xact_replay_timestamp() AS last_commit`,
-      );
-      const row = rows[0]!;
-      if (!row.in_recovery) return { timeline: row.timeline, lsn: row.lsn, lastCommitAt: row.last_commit?.toISOString() ?? null };
-      last = 'still recovering';
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+export function parseVerify(output: string): BackupVerification {
+  const block = /^stanza: /m.exec(output);
+  const summary = block ? output.slice(block.index) : output;
+  let errors = 0;
+  for (const m of summary.matchAll(/missing: (\d+), checksum invalid: (\d+), size invalid: (\d+), other: (\d+)/g)) {
+    errors += Number(m[1]) + Number(m[2]) + Number(m[3]) + Number(m[4]);
   }
-  throw new InfrastructureError(`the restored instance did not finish recovery within ${timeoutMs / 1000}s: ${last}`);
-}
-
-function lastMeaningfulLine(logs: string): string {
-  const lines = logs
-    .split('\n')
-    .map((l) => l.replace(/^[\x00-\x1f]+.{0,7}/, '').trim())
-    .filter((l) => l.length > 0);
-  return (lines.reverse().find((l) => /FATAL|ERROR|PANIC/.test(l)) ?? lines[0] ?? 'no output').slice(0, 300);
+  const problems = [...output.matchAll(/INFO: ((?:invalid|missing)[^\n]*'[^']+'[^\n]*)/g)].map((m) => m[1]!.trim());
+  const status = /^status: (\S+)/m.exec(summary)?.[1];
+  // A status other than ok with no count (a backup the tool could not read at all) is still an error.
+  if (status !== undefined && status !== 'ok' && errors === 0) errors = 1;
+  return { tool: 'pgbackrest verify', errors, problems };
 }

@@ -1,7 +1,19 @@
 import type Docker from 'dockerode';
 import { InfrastructureError } from '../../errors.ts';
 import { PrimitiveUnsupportedError } from '../errors.ts';
-import type { FaultPrimitives } from '../target.ts';
+import type {
+  ArchiveStallPrimitives,
+  Evidence,
+  PartitionSide,
+  DcsPrimitives,
+  FreezePrimitives,
+  InstanceKillPrimitives,
+  LinkPrimitives,
+  PartitionPrimitives,
+  PostgresKillPrimitives,
+  SwitchoverPrimitives,
+  ZoneStopPrimitives,
+} from '../fault-primitives.ts';
 import { execIn } from './docker-exec.ts';
 import type { PatroniApi } from './patroni-api.ts';
 import type { StackLayout, StackMember } from './stack-layout.ts';
@@ -18,7 +30,18 @@ type Chain = 'PGDRILL-PART' | 'PGDRILL-ARCH';
  * containers, docker pause, iptables rules inside the containers (they run
  * with NET_ADMIN), tc netem on their interface.
  */
-export class LocalFaultPrimitives implements FaultPrimitives {
+export class LocalFaultPrimitives
+  implements
+    InstanceKillPrimitives,
+    PostgresKillPrimitives,
+    SwitchoverPrimitives,
+    FreezePrimitives,
+    ZoneStopPrimitives,
+    PartitionPrimitives,
+    ArchiveStallPrimitives,
+    DcsPrimitives,
+    LinkPrimitives
+{
   constructor(
     private readonly docker: Docker,
     private readonly layout: StackLayout,
@@ -31,6 +54,11 @@ export class LocalFaultPrimitives implements FaultPrimitives {
 
   async startInstance(name: string): Promise<void> {
     await this.start(this.member(name));
+  }
+
+  async incarnation(name: string): Promise<string | null> {
+    const state = await this.state(this.member(name));
+    return state?.Running ? `container started ${state.StartedAt}` : null;
   }
 
   async killPostgres(name: string): Promise<void> {
@@ -52,6 +80,11 @@ export class LocalFaultPrimitives implements FaultPrimitives {
     if ((await container.inspect()).State.Paused) await container.unpause();
   }
 
+  async frozen(name: string): Promise<Evidence> {
+    const member = this.member(name);
+    return (await this.state(member))?.Paused ? `container ${member.containerName} paused` : null;
+  }
+
   async stopZone(zone: string): Promise<void> {
     await Promise.all(this.zoneMembers(zone).map((m) => this.kill(m)));
   }
@@ -60,10 +93,18 @@ export class LocalFaultPrimitives implements FaultPrimitives {
     await Promise.all(this.zoneMembers(zone).map((m) => this.start(m)));
   }
 
+  async zoneStopped(zone: string): Promise<Evidence> {
+    const members = this.zoneMembers(zone);
+    const states = await Promise.all(members.map((m) => this.state(m)));
+    if (states.some((st) => st?.Running)) return null;
+    return `zone ${zone}: ${members.map((m, i) => `${m.name} not running (exit ${states[i]?.ExitCode ?? '?'})`).join(', ')}`;
+  }
+
   async isolateInstances(names: string[], options: { fromDcs: boolean }): Promise<void> {
     const isolated = names.map((n) => this.member(n));
     const peers = [...this.layout.postgres, ...(options.fromDcs ? this.layout.etcd : [])].filter((m) => !isolated.includes(m));
     await Promise.all(isolated.map((m) => this.block(m, 'PGDRILL-PART', peers.map((p) => p.ip), 'DROP')));
+    await this.cutReplication(isolated);
   }
 
   async rejoinInstances(names: string[]): Promise<void> {
@@ -74,19 +115,37 @@ export class LocalFaultPrimitives implements FaultPrimitives {
     const inside = this.zoneMembers(zone);
     const outside = [...this.layout.postgres, ...this.layout.etcd].filter((m) => !inside.includes(m));
     await Promise.all(inside.map((m) => this.block(m, 'PGDRILL-PART', outside.map((p) => p.ip), 'DROP')));
+    await this.cutReplication(inside);
   }
 
   async rejoinZone(zone: string): Promise<void> {
     await Promise.all(this.zoneMembers(zone).map((m) => this.unblock(m, 'PGDRILL-PART')));
   }
 
+  async cutEvidence(side: PartitionSide): Promise<Evidence> {
+    const { isolated, peers } = this.sides(side);
+    const reach = await this.reachAcross(isolated, peers);
+    if (reach.open.length > 0) return null;
+    return `across the cut: ${reach.lines.join('; ')}`;
+  }
+
+  async rejoinedEvidence(side: PartitionSide): Promise<Evidence> {
+    const { isolated, peers } = this.sides(side);
+    const reach = await this.reachAcross(isolated, peers);
+    if (reach.closed.length > 0) return null;
+    return `across the former cut: ${reach.lines.join('; ')}`;
+  }
+
   async stallArchive(): Promise<void> {
+    // On the repository host, which no other fault restarts: rules inside an
+    // instance's network namespace would vanish when a kill's heal starts it
+    // again, lifting the stall under a drill that still counts it.
     // REJECT, not DROP: archive-push then fails at once and the archiver's failures show while the stall lasts.
-    await Promise.all(this.layout.postgres.map((m) => this.block(m, 'PGDRILL-ARCH', [this.layout.repo.ip], 'REJECT')));
+    await this.block(this.layout.repo, 'PGDRILL-ARCH', this.layout.postgres.map((m) => m.ip), 'REJECT', 'incoming');
   }
 
   async resumeArchive(): Promise<void> {
-    await Promise.all(this.layout.postgres.map((m) => this.unblock(m, 'PGDRILL-ARCH')));
+    await this.unblock(this.layout.repo, 'PGDRILL-ARCH');
   }
 
   dcsMembers(): string[] {
@@ -99,6 +158,18 @@ export class LocalFaultPrimitives implements FaultPrimitives {
 
   async startDcsMembers(names: string[]): Promise<void> {
     await Promise.all(names.map((n) => this.start(this.member(n))));
+  }
+
+  async dcsMemberAnswers(name: string): Promise<boolean> {
+    const member = this.member(name);
+    const asker = await this.runningMember([this.layout.haproxy, ...this.layout.postgres]);
+    if (!asker) return false;
+    const health = await execIn(this.container(asker), ['etcdctl', `--endpoints=http://${member.ip}:2379`, '--dial-timeout=1s', '--command-timeout=1s', 'endpoint', 'health'], {
+      check: false,
+      timeoutMs: 5_000,
+      env: { ETCDCTL_API: '3' },
+    });
+    return health.code === 0;
   }
 
   async degradeLink(name: string): Promise<string> {
@@ -117,6 +188,90 @@ export class LocalFaultPrimitives implements FaultPrimitives {
     if (!(await isRunning(container))) return;
     // "No such file" when there is no qdisc to delete: already restored.
     await execIn(container, ['tc', 'qdisc', 'del', 'dev', 'eth0', 'root'], { check: false, timeoutMs: 10_000 });
+  }
+
+  /**
+   * Ends the replication connections that cross a new cut, on both sides:
+   * the walsenders to the other side are terminated and a walreceiver fed
+   * from it is stopped. What keepalive timeouts would do after a minute,
+   * at once, so the drill measures the engine, not TCP's patience; the
+   * rules already in place keep them from coming back.
+   */
+  private async cutReplication(isolated: readonly StackMember[]): Promise<void> {
+    const peers = this.layout.postgres.filter((m) => !isolated.includes(m));
+    const insidePg = isolated.filter((m) => m.role === 'postgres');
+    const cut = async (member: StackMember, across: readonly StackMember[]): Promise<void> => {
+      if (across.length === 0 || !(await isRunning(this.container(member)))) return;
+      const ips = across.map((m) => `'${m.ip}'`).join(',');
+      // The walsenders by their process title ("walsender <user> <ip>(<port>)"), not through a
+      // connection: once commits block on the cut standby, the workload's outage probes can
+      // fill max_connections, and a psql that cannot connect left the walsender streaming
+      // until wal_sender_timeout, the commits blocked with it.
+      const script = [
+        ...across.map((m) => `pkill -TERM -f 'walsender [^ ]+ ${m.ip.replaceAll('.', '\\.')}\\(' 2>/dev/null`),
+        `pid=$(psql -XAtq -c "SELECT pid FROM pg_stat_wal_receiver WHERE sender_host IN (${ips})" 2>/dev/null)`,
+        '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null',
+        'true',
+      ].join('\n');
+      await execIn(this.container(member), ['sh', '-c', script], { user: 'postgres', check: false, timeoutMs: 10_000, label: `end replication across the cut on ${member.name}` });
+    };
+    await Promise.all([...insidePg.map((m) => cut(m, peers)), ...peers.map((m) => cut(m, insidePg))]);
+  }
+
+  private sides(side: PartitionSide): { isolated: StackMember[]; peers: StackMember[] } {
+    const isolated = 'zone' in side ? this.zoneMembers(side.zone) : side.instances.map((n) => this.member(n));
+    const peers = [...this.layout.postgres, ...this.layout.etcd].filter((m) => !isolated.includes(m));
+    return { isolated, peers };
+  }
+
+  /**
+   * New connections across a cut, made from inside the stack (the harness
+   * itself is never cut off): from a peer instance to each isolated
+   * PostgreSQL, and from an isolated instance to each peer etcd member.
+   */
+  private async reachAcross(isolated: readonly StackMember[], peers: readonly StackMember[]): Promise<{ open: string[]; closed: string[]; lines: string[] }> {
+    const probes: Array<{ from: StackMember; to: StackMember; cmd: string }> = [];
+    const peerPg = await this.runningMember(peers.filter((m) => m.role === 'postgres'));
+    const insidePg = await this.runningMember(isolated.filter((m) => m.role === 'postgres'));
+    if (peerPg) {
+      for (const to of isolated.filter((m) => m.role === 'postgres')) probes.push({ from: peerPg, to, cmd: `pg_isready -q -h ${to.ip} -p 5432 -t 1` });
+    }
+    if (insidePg) {
+      for (const to of peers.filter((m) => m.role === 'etcd')) {
+        probes.push({ from: insidePg, to, cmd: `ETCDCTL_API=3 etcdctl --endpoints=http://${to.ip}:2379 --dial-timeout=1s --command-timeout=1s endpoint health` });
+      }
+    }
+    const results = await Promise.all(
+      probes.map(async (p) => {
+        const r = await execIn(this.container(p.from), ['sh', '-c', `${p.cmd} >/dev/null 2>&1; echo $?`], { check: false, timeoutMs: 10_000 });
+        // pg_isready: 0 accepting, 1 rejecting (it answered), 2 no response; etcdctl: 0 healthy.
+        const code = Number(r.stdout.trim());
+        const open = p.cmd.startsWith('pg_isready') ? code === 0 || code === 1 : code === 0;
+        return { ...p, open };
+      }),
+    );
+    const lines = results.map((r) => `${r.from.name} → ${r.to.name} ${r.to.role === 'etcd' ? 'etcd' : 'postgres'} ${r.open ? 'answers' : 'no answer'}`);
+    const open = results.filter((r) => r.open).map((r) => r.to.name);
+    const closed = results.filter((r) => !r.open).map((r) => r.to.name);
+    // Nothing could be probed (every instance on a side down): no evidence either way.
+    if (results.length === 0) return { open: ['(nothing to probe)'], closed: ['(nothing to probe)'], lines: ['no running member to probe from'] };
+    return { open, closed, lines };
+  }
+
+  private async runningMember(members: readonly StackMember[]): Promise<StackMember | undefined> {
+    for (const m of members) {
+      const state = await this.state(m);
+      if (state?.Running && !state.Paused) return m;
+    }
+    return undefined;
+  }
+
+  private async state(member: StackMember): Promise<Docker.ContainerInspectInfo['State'] | null> {
+    try {
+      return (await this.container(member).inspect()).State;
+    } catch {
+      return null;
+    }
   }
 
   private member(name: string): StackMember {
@@ -146,8 +301,13 @@ export class LocalFaultPrimitives implements FaultPrimitives {
     await this.container(member).start().catch(ignoreStatus(304));
   }
 
-  private async block(member: StackMember, chain: Chain, ips: string[], action: 'DROP' | 'REJECT'): Promise<void> {
-    const rules = ips.flatMap((ip) => [`iptables -A ${chain} -s ${ip} -j ${action}`, `iptables -A ${chain} -d ${ip} -j ${action}`]);
+  /**
+   * `incoming` only: packets from the addresses are refused and nothing the
+   * member sends is filtered (a REJECT's own answer leaves through OUTPUT,
+   * where a rule on the destination would swallow it).
+   */
+  private async block(member: StackMember, chain: Chain, ips: string[], action: 'DROP' | 'REJECT', only?: 'incoming'): Promise<void> {
+    const rules = ips.flatMap((ip) => [`iptables -A ${chain} -s ${ip} -j ${action}`, ...(only === 'incoming' ? [] : [`iptables -A ${chain} -d ${ip} -j ${action}`])]);
     const script = [
       'set -e',
       `iptables -N ${chain} 2>/dev/null || iptables -F ${chain}`,

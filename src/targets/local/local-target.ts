@@ -1,9 +1,11 @@
 import type Docker from 'dockerode';
 import type { Progress } from '../../progress/progress.ts';
-import type { TeardownStack } from '../../runner/teardown-stack.ts';
+import type { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
 import { InfrastructureError } from '../../errors.ts';
-import type { BackupPrimitives, Capability, FaultPrimitives, StartedTarget, Topology } from '../target.ts';
+import type { FaultKind } from '../../history/events.ts';
+import type { BackupPrimitives, ExpectedRto, StartedTarget, Topology } from '../target.ts';
+import { expectedLocalRto } from './expected-rto.ts';
 import { LocalBackups } from './local-backups.ts';
 import { LocalFaultPrimitives } from './local-faults.ts';
 import { execIn } from './docker-exec.ts';
@@ -17,22 +19,6 @@ import { removeRunResources } from './run-resources.ts';
 import { endpointUrl, removeRunFiles, writeRunFiles, type RunFiles, type RunRecord } from './run-state.ts';
 import { newSecrets, secretValues, type StackSecrets } from './secrets.ts';
 import { validateLocalOptions, type LocalStackOptions } from './stack-options.ts';
-
-/** Known before the stack starts, so a scenario needing more is skipped without provisioning anything. */
-export const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  'primary-kill',
-  'postgres-kill',
-  'switchover',
-  'zone-loss',
-  'partition',
-  'freeze',
-  'stalled-archive',
-  'dcs-loss',
-  'replica-kill',
-  'replica-lag',
-  'backup',
-  'restore',
-]);
 
 export interface StartLocalTargetArgs {
   options: LocalStackOptions;
@@ -62,7 +48,8 @@ export async function startLocalTarget(args: StartLocalTargetArgs): Promise<Loca
 
 /** Removes the run's containers, network, volume and state files (twice: a create in flight at Ctrl-C may land late). */
 export async function removeLocalRun(docker: Docker, runId: string): Promise<void> {
-  await removeRunResources(docker, runId);
+  // The first pass may meet what the second one clears; only the second one's failure counts.
+  await removeRunResources(docker, runId).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 300));
   await removeRunResources(docker, runId);
   removeRunFiles(runId);
@@ -70,10 +57,9 @@ export async function removeLocalRun(docker: Docker, runId: string): Promise<voi
 
 export class LocalTarget implements StartedTarget {
   readonly kind = 'local' as const;
-  readonly capabilities: ReadonlySet<Capability> = LOCAL_CAPABILITIES;
   private cachedVersions: Record<string, string> | undefined;
 
-  readonly faults: FaultPrimitives;
+  readonly faults: LocalFaultPrimitives;
   readonly backups: BackupPrimitives;
 
   constructor(
@@ -122,6 +108,10 @@ export class LocalTarget implements StartedTarget {
       this.stack.layout.postgres.map((n) => ({ name: n.name, zone: n.zone! })),
       this.stack.layout.postgres.map((n) => this.patroni(n.name)),
     );
+  }
+
+  expectedRto(fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null {
+    return expectedLocalRto(this.options.patroni, fault);
   }
 
   async versions(): Promise<Record<string, string>> {

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import pg from 'pg';
 import { InfrastructureError } from '../../errors.ts';
+import { withClient } from '../../postgres/client.ts';
 import type { Progress } from '../../progress/progress.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
 import { archiveCommand, patroniConfig } from './config/patroni-config.ts';
@@ -10,12 +10,14 @@ import { etcdCommand } from './config/etcd-command.ts';
 import { tlsScript } from './config/tls-script.ts';
 import { execIn, putFiles } from './docker-exec.ts';
 import { freePort } from './host-ports.ts';
-import { runLabels } from './labels.ts';
+import { runLabels } from '../labels.ts';
 import { PatroniApi, type PatroniCluster } from './patroni-api.ts';
 import { APP_DATABASE, APP_USER, type StackSecrets } from './secrets.ts';
 import { STANZA, TLS_DIR, stackLayout, type StackLayout, type StackMember } from './stack-layout.ts';
 import type { LocalStackOptions } from './stack-options.ts';
 import { pickRunSubnet } from './subnet.ts';
+
+const PROVISION = { application: 'pgdrill-provision' };
 
 /** Host ports published on 127.0.0.1 for one instance. */
 export interface InstancePorts {
@@ -78,7 +80,7 @@ export async function provisionStack(
       startMember(docker, image, options.runId, layout, layout.repo, {
         cmd: ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', 'pgbackrest', 'server'],
         tls: true,
-        files: [{ path: '/etc/pgbackrest/pgbackrest.conf', content: repoHostConfig(layout) }],
+        files: [{ path: '/etc/pgbackrest/pgbackrest.conf', content: repoHostConfig(layout, options.archive) }],
       }),
     );
     for (const node of layout.postgres) {
@@ -97,7 +99,7 @@ export async function provisionStack(
               uid: POSTGRES_UID,
               gid: POSTGRES_GID,
             },
-            { path: '/etc/pgbackrest/pgbackrest.conf', content: databaseNodeConfig(layout, node) },
+            { path: '/etc/pgbackrest/pgbackrest.conf', content: databaseNodeConfig(layout, node, options.archive) },
           ],
         }),
       );
@@ -289,42 +291,57 @@ async function waitForHealthyCluster(
   throw new InfrastructureError(`the Patroni cluster did not become healthy within ${timeoutMs / 1000}s: ${problem}`, { problem });
 }
 
+/**
+ * The application role and database, idempotently, retried for a while:
+ * right after its bootstrap Patroni may still restart or reload the new
+ * leader's PostgreSQL, which ends the connection under us (seen once as a
+ * bare "Connection terminated unexpectedly").
+ */
 async function createAppRole(superuser: ConnectionInfo, appPassword: string): Promise<void> {
-  const client = new pg.Client({ ...superuser, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    // The password goes in as a literal: no server log records it (log_statement is off).
-    await client.query(`CREATE ROLE ${APP_USER} LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`);
-    await client.query(`GRANT pg_monitor TO ${APP_USER}`);
-    await client.query(`CREATE DATABASE ${APP_DATABASE} OWNER ${APP_USER}`);
-  } finally {
-    await client.end();
-  }
-  // Function privileges live in each database: grant inside the application's one.
-  // PITR drills close the current WAL segment before restoring past it.
-  const appDb = new pg.Client({ ...superuser, database: APP_DATABASE, connectionTimeoutMillis: 5_000 });
-  await appDb.connect();
-  try {
-    await appDb.query(`GRANT EXECUTE ON FUNCTION pg_switch_wal() TO ${APP_USER}`);
-  } finally {
-    await appDb.end();
-  }
+  await retryOnPostgres('creating the application role and database', 30_000, async () => {
+    await withClient(superuser, PROVISION, async (client) => {
+      const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_USER]);
+      // The password goes in as a literal: no server log records it (log_statement is off).
+      if (role.rowCount === 0) await client.query(`CREATE ROLE ${APP_USER} LOGIN PASSWORD ${client.escapeLiteral(appPassword)}`);
+      await client.query(`GRANT pg_monitor TO ${APP_USER}`);
+      const database = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [APP_DATABASE]);
+      if (database.rowCount === 0) await client.query(`CREATE DATABASE ${APP_DATABASE} OWNER ${APP_USER}`);
+    });
+    // Function privileges live in each database: grant inside the application's one.
+    // PITR drills close the current WAL segment before restoring past it.
+    await withClient({ ...superuser, database: APP_DATABASE }, PROVISION, (appDb) => appDb.query(`GRANT EXECUTE ON FUNCTION pg_switch_wal() TO ${APP_USER}`));
+  });
 }
 
+/** Polls SHOW archive_command on a fresh connection each time, until Patroni applied ours. */
 async function waitForArchiveCommand(superuser: ConnectionInfo, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  const client = new pg.Client({ ...superuser, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    while (performance.now() < deadline) {
-      const { rows } = await client.query<{ archive_command: string }>('SHOW archive_command');
-      if (rows[0]?.archive_command === archiveCommand(STANZA)) return;
-      await sleep(200);
+  let last = 'not asked yet';
+  while (performance.now() < deadline) {
+    try {
+      const current = await withClient(superuser, PROVISION, async (client) => (await client.query<{ archive_command: string }>('SHOW archive_command')).rows[0]?.archive_command);
+      if (current === archiveCommand(STANZA)) return;
+      last = `archive_command is still "${current ?? ''}"`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
     }
-  } finally {
-    await client.end();
+    await sleep(200);
   }
-  throw new InfrastructureError(`archive_command was not applied by Patroni within ${timeoutMs / 1000}s`);
+  throw new InfrastructureError(`archive_command was not applied by Patroni within ${timeoutMs / 1000}s: ${last}`);
+}
+
+/** Runs `work` until it succeeds or `timeoutMs` passes; the error then names what was being done. */
+async function retryOnPostgres(what: string, timeoutMs: number, work: () => Promise<void>): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (performance.now() >= deadline) throw new InfrastructureError(`${what} on the new leader failed: ${error instanceof Error ? error.message : String(error)}`, {}, error);
+      await sleep(500);
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {

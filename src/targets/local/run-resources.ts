@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { RUN_LABEL } from './labels.ts';
+import { RUN_LABEL } from '../labels.ts';
 
 export interface RemovedResources {
   containers: number;
@@ -29,15 +29,35 @@ export async function removeRunResources(docker: Docker, runId?: string): Promis
   );
   const networks = await docker.listNetworks({ filters: filter(runId) });
   for (const n of networks) {
-    await docker.getNetwork(n.Id).remove().catch(ignoreMissing);
+    await removeWhenFree(() => docker.getNetwork(n.Id).remove());
     removed.networks++;
   }
   const volumes = (await docker.listVolumes({ filters: filter(runId) })).Volumes ?? [];
   for (const v of volumes) {
-    await docker.getVolume(v.Name).remove({ force: true }).catch(ignoreMissing);
+    await removeWhenFree(() => docker.getVolume(v.Name).remove({ force: true }));
     removed.volumes++;
   }
   return removed;
+}
+
+/**
+ * A network or volume answers 409 while the engine still releases a removed
+ * container's endpoint or mount (seen after a forced remove returned): ask
+ * again for a while instead of leaving it behind. Gone already is fine.
+ */
+async function removeWhenFree(remove: () => Promise<unknown>, patienceMs = 15_000): Promise<void> {
+  const deadline = performance.now() + patienceMs;
+  for (;;) {
+    try {
+      await remove();
+      return;
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 404) return;
+      if (status !== 409 || performance.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** Run ids that have at least one labelled container, network or volume on the engine. */

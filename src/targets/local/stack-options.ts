@@ -1,4 +1,6 @@
 import { UsageError } from '../../errors.ts';
+import type { ClusterSpec } from '../../scenario/types.ts';
+import { validateRunId } from '../run-id.ts';
 
 export type SyncMode = 'off' | 'on' | 'strict';
 
@@ -23,6 +25,8 @@ export interface LocalStackOptions {
   failsafe: boolean;
   /** etcd API Patroni uses: v2 (compare-and-swap on the leader key) or v3 (Patroni 3.0.2 overwrites it). */
   etcdApi: 'v2' | 'v3';
+  /** PostgreSQL's archive_mode: on (the primary archives) or always (the standbys too). */
+  archive: 'on' | 'always';
   /** Host port of the client endpoint on 127.0.0.1; 0 picks a free one. */
   clientPort: number;
   /** An explicit /24 inside 198.18.0.0/15 for the run's network; default: the first free one. */
@@ -31,18 +35,54 @@ export interface LocalStackOptions {
 
 export const DEFAULT_PATRONI: PatroniTimings = { ttl: 10, loopWait: 2, retryTimeout: 4 };
 export const DEFAULT_ZONES = ['a', 'b', 'c'];
+/** Port of `pgdrill up`'s client endpoint; drills take any free port. */
 export const DEFAULT_CLIENT_PORT = 15432;
 export const MAX_ZONES = 9;
 
+/** The local stack's defaults, the one place they are written: 3 zones, synchronous on, Patroni ttl 10, etcd v2, any free port. */
+export function localStackOptions(runId: string, overrides: Partial<Omit<LocalStackOptions, 'runId'>> = {}): LocalStackOptions {
+  return {
+    runId,
+    zones: [...DEFAULT_ZONES],
+    synchronous: 'on',
+    syncStandbys: 1,
+    patroni: DEFAULT_PATRONI,
+    dcs: 'per-zone',
+    failsafe: false,
+    etcdApi: 'v2',
+    archive: 'on',
+    clientPort: 0,
+    ...overrides,
+  };
+}
+
+/** What a scenario's cluster section asks of the local stack, plus the command line's port and subnet. */
+export function localOptionsFromCluster(runId: string, cluster: ClusterSpec, settings: LocalSettings): LocalStackOptions {
+  return localStackOptions(runId, {
+    zones: cluster.zones,
+    synchronous: cluster.synchronous,
+    dcs: cluster.dcs,
+    failsafe: cluster.failsafe,
+    etcdApi: cluster.etcdApi,
+    archive: cluster.archive ?? 'on',
+    ...(cluster.patroni ? { patroni: cluster.patroni } : {}),
+    ...(settings.clientPort === undefined ? {} : { clientPort: settings.clientPort }),
+    ...(settings.subnet === undefined ? {} : { subnet: settings.subnet }),
+  });
+}
+
+/** The local target's own settings on `pgdrill run`. */
+export interface LocalSettings {
+  clientPort?: number;
+  subnet?: string;
+}
+
 const ZONE_NAME = /^[a-z0-9]{1,12}$/;
-const RUN_ID = /^[a-z0-9][a-z0-9-]{2,30}$/;
 
 /** Rejects options that cannot make a working stack, before anything starts (exit 2). */
 export function validateLocalOptions(options: LocalStackOptions): LocalStackOptions {
   const { zones, patroni } = options;
-  if (!RUN_ID.test(options.runId)) {
-    throw new UsageError(`run id "${options.runId}" is invalid: expected 3-31 lowercase letters, digits or dashes`);
-  }
+  validateRunId(options.runId);
   if (zones.length < 1) throw new UsageError('at least one zone is needed (got none)');
   if (zones.length > MAX_ZONES) throw new UsageError(`at most ${MAX_ZONES} zones are supported on the local target (got ${zones.length})`);
   for (const zone of zones) {
@@ -61,9 +101,12 @@ export function validateLocalOptions(options: LocalStackOptions): LocalStackOpti
   if (!Number.isInteger(options.syncStandbys) || options.syncStandbys < 1) {
     throw new UsageError(`synchronous standby count must be at least 1 (got ${options.syncStandbys})`);
   }
-  if (options.synchronous !== 'off' && options.syncStandbys > zones.length - 1 && options.synchronous === 'strict') {
+  // Each zone holds one instance: n synchronous standbys need n replicas besides the primary.
+  // Under strict every write would block; under on Patroni would quietly wait for fewer than asked.
+  if (options.synchronous !== 'off' && options.syncStandbys > zones.length - 1) {
+    const consequence = options.synchronous === 'strict' ? 'every write would block' : 'there are not that many replicas to wait for';
     throw new UsageError(
-      `strict synchronous replication with ${options.syncStandbys} standby(s) needs at least ${options.syncStandbys + 1} zones (got ${zones.length}): every write would block`,
+      `synchronous replication (${options.synchronous}) with ${options.syncStandbys} standby(s) needs at least ${options.syncStandbys + 1} zones (got ${zones.length}): ${consequence}`,
     );
   }
   if (!Number.isInteger(options.clientPort) || options.clientPort < 0 || options.clientPort > 65535) {

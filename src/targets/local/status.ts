@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { withClient } from '../../postgres/client.ts';
 import { InfrastructureError } from '../../errors.ts';
 import type { Topology } from '../target.ts';
 import { PatroniApi } from './patroni-api.ts';
@@ -39,9 +39,7 @@ export async function localStatus(record: RunRecord): Promise<LocalStatus> {
 async function archiverStatus(record: RunRecord, host: string, port: number): Promise<ArchiverStatus> {
   const password = readPassword(record.runId, host, port, APP_USER);
   if (password === undefined) throw new InfrastructureError(`no password for ${host}:${port} in the run's passfile`);
-  const client = new pg.Client({ host, port, user: APP_USER, password, database: APP_DATABASE, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
+  return withClient({ host, port, user: APP_USER, password, database: APP_DATABASE }, { application: 'pgdrill-status', connectTimeoutMs: 3_000 }, async (client) => {
     const { rows } = await client.query<{
       archived_count: string;
       failed_count: string;
@@ -57,7 +55,5 @@ async function archiverStatus(record: RunRecord, host: string, port: number): Pr
       lastArchivedAt: row.last_archived_time?.toISOString() ?? null,
       lastFailedWal: row.last_failed_wal,
     };
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -19,8 +19,14 @@ export interface NetworkFacts {
   names: DrillNames;
   /** Every instance pod of the cluster under test. */
   pods: readonly string[];
-  /** Pod CIDRs of the nodes: ipBlocks for "outside the cluster" must leave them out (pod IPs may match an ipBlock). */
-  podCidrs: readonly string[];
+  /**
+   * The instance pods' own addresses, as /32 or /128 CIDRs: ipBlocks for
+   * "outside the cluster" must leave them out (implementations match pod
+   * IPs against ipBlocks too). Taken from the pods, not from the nodes'
+   * spec.podCIDR(s): under Calico IPAM, the AWS VPC CNI or Cilium's cluster
+   * pool, pod IPs lie outside those, and the partition would cut nothing.
+   */
+  instancePodCidrs: readonly string[];
   /** Addresses of the API server (its endpoints and its Service IP), as /32 or /128 CIDRs. */
   apiServerCidrs: readonly string[];
   /** The store's pods carry this label value when pgdrill deployed it; null: the store is outside the cluster. */
@@ -76,7 +82,7 @@ export function renderFaultPolicies(facts: NetworkFacts, state: NetworkFaultStat
       namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [facts.names.namespace] }] },
     };
     const outside = (except: readonly string[]): INetworkPolicyPeer[] =>
-      ['0.0.0.0/0', ...(facts.podCidrs.some(isIpv6) ? ['::/0'] : [])].map((cidr) => {
+      ['0.0.0.0/0', ...(facts.instancePodCidrs.some(isIpv6) ? ['::/0'] : [])].map((cidr) => {
         const excluded = except.filter((c) => isIpv6(c) === isIpv6(cidr));
         return { ipBlock: { cidr, ...(excluded.length > 0 ? { except: excluded } : {}) } };
       });
@@ -88,7 +94,7 @@ export function renderFaultPolicies(facts: NetworkFacts, state: NetworkFaultStat
         ? []
         : facts.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }))
       : outside([
-          ...facts.podCidrs,
+          ...facts.instancePodCidrs,
           ...(fromApiServer ? facts.apiServerCidrs : []),
           ...(isolated ? facts.clusterServiceCidrs : []),
           ...(storeBlocked ? facts.storeServiceCidrs : []),
@@ -101,7 +107,7 @@ export function renderFaultPolicies(facts: NetworkFacts, state: NetworkFaultStat
       spec: {
         podSelector: { matchLabels: { [CNPG_LABELS.cluster]: facts.names.cluster, [CNPG_LABELS.instanceName]: pod } },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: isolated ? [{ from: [clusterPeers, namespacePeers(false), otherNamespaces, ...outside(facts.podCidrs)] }] : [{}],
+        ingress: isolated ? [{ from: [clusterPeers, namespacePeers(false), otherNamespaces, ...outside(facts.instancePodCidrs)] }] : [{}],
         egress: [{ to: [clusterPeers, namespacePeers(storeBlocked), otherNamespaces, ...egressOutside] }],
       },
     });

@@ -4,9 +4,10 @@ import { DEFAULT_STORE } from '../drill-options.ts';
 import { drillNames } from '../drill-names.ts';
 import { manifestProblems, VALIDATED_KINDS } from '../manifest-validation.ts';
 import { renderBackup, renderObjectStore, storeConfiguration } from './backup.ts';
-import { renderCluster, renderRestoredCluster, type ArchiveWiring } from './cluster.ts';
+import { renderRestoredCluster, type ArchiveWiring } from './cluster.ts';
 import { renderFaultPolicies, type NetworkFacts } from './fault-policies.ts';
 import { renderNamespace } from './namespace.ts';
+import { testCluster } from '../../../../test/fixtures/kube/test-cluster.ts';
 import { renderStoreCredentials, renderStoreDeployment, renderStoreService, storeEndpointURL } from './object-store-server.ts';
 
 const names = drillNames({ runId: 'run-1', namespace: 'pgdrill-run-1', ownNamespace: true });
@@ -16,25 +17,13 @@ const configuration = storeConfiguration({
   credentialsSecret: names.storeCredentials,
 });
 const wiring = (method: 'plugin' | 'barmanObjectStore'): ArchiveWiring => ({ method, objectStore: names.objectStore, configuration });
-const cluster = (overrides: Partial<Parameters<typeof renderCluster>[0]> = {}) =>
-  renderCluster({
-    runId: 'run-1',
-    name: names.cluster,
-    namespace: names.namespace,
-    zones: ['a', 'b', 'c'],
-    synchronous: 'on',
-    syncStandbys: 1,
-    syncMethod: 'any',
-    storageSize: '1Gi',
-    archive: wiring('plugin'),
-    ...overrides,
-  });
+const cluster = (overrides: Parameters<typeof testCluster>[1] = {}) => testCluster(names, { archive: wiring('plugin'), ...overrides });
 
 const facts: NetworkFacts = {
   runId: 'run-1',
   names,
   pods: ['pg-1', 'pg-2', 'pg-3'],
-  podCidrs: ['10.244.0.0/24', '10.244.1.0/24'],
+  instancePodCidrs: ['10.244.1.5/32', '10.244.2.5/32', '10.244.3.5/32'],
   apiServerCidrs: ['10.96.0.1/32', '172.18.0.2/32'],
   storeApp: names.storeServer,
   clusterServiceCidrs: ['10.96.10.1/32'],
@@ -84,7 +73,7 @@ function everyRenderedManifest(): Array<[string, KubeObject]> {
   ];
   for (const [i, state] of states.entries()) {
     for (const policy of renderFaultPolicies(facts, state)) out.push([`fault policy ${i} ${policy.metadata?.name}`, policy as KubeObject]);
-    for (const policy of renderFaultPolicies({ ...facts, storeApp: null, storeServiceCidrs: [], podCidrs: ['10.244.0.0/16', 'fd00:10:244::/56'] }, state)) {
+    for (const policy of renderFaultPolicies({ ...facts, storeApp: null, storeServiceCidrs: [], instancePodCidrs: ['10.244.1.5/32', 'fd00:10:244:1::5/128'] }, state)) {
       out.push([`fault policy external ${i} ${policy.metadata?.name}`, policy as KubeObject]);
     }
   }

@@ -41,7 +41,8 @@ export function patroniConfig(
             wal_level: 'replica',
             hot_standby: 'on',
             wal_log_hints: 'on',
-            archive_mode: 'on',
+            // always: standbys archive the WAL they receive too (pgBackRest accepts a segment it already holds with the same checksum).
+            archive_mode: options.archive,
             archive_command: '',
             // A segment at least every 10 s, so archive health is visible within a drill.
             archive_timeout: 10,

@@ -27,13 +27,25 @@ function clientCert(prefix: string): string[] {
   ];
 }
 
-export function repoHostConfig(layout: StackLayout): string {
+/**
+ * pgBackRest refuses archive_mode = always unless told not to check it (its
+ * concern: a standby's copy of a segment may differ from the primary's in
+ * the unused tail, and a second, different copy is refused). With the check
+ * off, a duplicate that differs shows as a failing archive_command on that
+ * standby, which the archive sampler records: the drill measures it.
+ */
+function archiveModeCheck(archive: 'on' | 'always'): string[] {
+  return archive === 'always' ? ['archive-mode-check=n'] : [];
+}
+
+export function repoHostConfig(layout: StackLayout, archive: 'on' | 'always' = 'on'): string {
   const lines = [
     '[global]',
     'repo1-path=/var/lib/pgbackrest',
     'repo1-retention-full=2',
     'start-fast=y',
     'archive-timeout=30',
+    ...archiveModeCheck(archive),
     ...serverSection(layout.repo.name),
     '',
     `[${STANZA}]`,
@@ -45,16 +57,22 @@ export function repoHostConfig(layout: StackLayout): string {
   return lines.join('\n') + '\n';
 }
 
-export function databaseNodeConfig(layout: StackLayout, node: StackMember): string {
+export function databaseNodeConfig(layout: StackLayout, node: StackMember, archive: 'on' | 'always' = 'on'): string {
   return [
     '[global]',
     `repo1-host=${layout.repo.name}`,
     ...clientCert('repo1'),
     'archive-timeout=30',
+    ...archiveModeCheck(archive),
     // pgBackRest retries a refused connection until io-timeout (60 s by default): an
     // unreachable repository must make archive-push fail soon, so the archiver reports it.
     'io-timeout=5',
     ...serverSection(node.name),
+    '',
+    // archive-push tries the repository twice: at 5 s each a refused push took 10.6 s to
+    // fail, half a stall's proof window once the archiver's own wait comes on top.
+    '[global:archive-push]',
+    'io-timeout=3',
     '',
     `[${STANZA}]`,
     `pg1-path=${DATA_DIR}`,

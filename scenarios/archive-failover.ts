@@ -1,0 +1,34 @@
+import { defineScenario, heal, inject, wait, waitHealthy } from 'pgdrill';
+
+// WAL the primary had not archived when it died: the archive is stalled long
+// enough for segments to complete unarchived (archive_timeout is 10 s), then
+// the primary is killed, and it comes back while the repository is still
+// unreachable. With archive_mode = on only a primary archives; Patroni
+// (3.0.2) tries the old primary's .ready segments once before its crash
+// recovery or pg_rewind and then drops their status, so with the archive
+// still down they never reach the repository: a hole in the WAL chain of the
+// old timeline, which every recovery across it would hit. (Had the archive
+// come back first, Patroni's attempt would have saved them.) Expected to
+// FAIL on archive_gaps; archive-failover-always is the same drill with the fix.
+export default defineScenario({
+  name: 'archive-failover',
+  description: 'Archive stalled, then the primary killed (archive_mode on): the WAL it had not archived is never archived (expected to fail on archive_gaps)',
+  cluster: { zones: ['a', 'b', 'c'], synchronous: 'on', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 }, archive: 'on' },
+  workload: { writers: 4, rate: 100 },
+  steps: [
+    wait('3s'),
+    inject('stalled-archive', { id: 'stall' }),
+    wait('12s'),
+    inject('primary-kill', { id: 'kill' }),
+    wait('15s'),
+    heal('kill'),
+    // Until the old primary is back on the new timeline (after Patroni's
+    // crash recovery or pg_rewind, and its attempt to archive what it had:
+    // each .ready segment's archive-push takes about 10 s to fail while the
+    // repository refuses, 3 to 4 segments here, so about 40 to 65 s).
+    waitHealthy('100s'),
+    heal('stall'),
+    wait('10s'),
+  ],
+  thresholds: ['lost_writes == 0', 'split_brain_windows == 0', 'archive_gaps == 0'],
+});

@@ -1,0 +1,42 @@
+import { join, relative } from 'node:path';
+import { verdictExitCode } from '../../judge/verdict.ts';
+import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
+import { loadRestoreTestConfig } from '../../runner/restore-test-config.ts';
+import { runRestoreTest } from '../../runner/restore-test.ts';
+import { localRestoreSource } from '../../targets/local/local-restore-source.ts';
+import { withInterrupts } from '../interrupts.ts';
+import { newRunId } from '../local-options.ts';
+import { cliProgress, logLine, printLine } from '../output.ts';
+
+export interface RestoreTestFlags {
+  config: string;
+  reportDir?: string;
+}
+
+/**
+ * `pgdrill restore-test --config FILE`: restores an existing repository's
+ * latest backup (or a time) into a scratch instance, checks it, reports like
+ * a drill, and removes the scratch. Read-only for the source.
+ */
+export async function restoreTestCommand(flags: RestoreTestFlags): Promise<number> {
+  // Before anything starts: the config (exit 2), and the source run must exist here (exit 2).
+  const config = loadRestoreTestConfig(flags.config);
+  const runId = newRunId();
+  const source = localRestoreSource(config.source.run, runId, config.stanza);
+  const reportDir = join(flags.reportDir ?? 'reports', `restore-test-${runId}`);
+  logLine(`pgdrill: restore test ${runId} of ${source.description}; read-only for the source (pgBackRest restore and archive-get only, the scratch archives nothing)`);
+  const teardowns = new TeardownStack();
+  const progress = cliProgress();
+  const outcome = await withInterrupts(teardowns, logLine, (signal) =>
+    runRestoreTest({ config, source, runId, reportDir, progress, signal, teardowns, publish: { ...(process.env.GITHUB_STEP_SUMMARY ? { stepSummary: process.env.GITHUB_STEP_SUMMARY } : {}), log: logLine } }),
+  );
+  const { result } = outcome;
+  printLine(`restore-test: ${result.verdict.toUpperCase()}`);
+  for (const reason of result.verdictReasons) printLine(`  ${reason}`);
+  const m = result.metrics;
+  printLine(`  restore_seconds=${m.restore_seconds ?? 'null'} restore_row_count=${m.restore_row_count ?? 'null'} amcheck_errors=${m.amcheck_errors ?? 'null'} restore_assertions_failed=${m.restore_assertions_failed ?? 'null'}`);
+  for (const t of result.thresholds) printLine(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.expression} (${t.metric} = ${t.value ?? 'null'})`);
+  for (const a of result.evidence?.restoreTest?.assertions ?? []) if (!a.ok) printLine(`  assertion "${a.name}" did not hold: expected ${JSON.stringify(a.expected)}, got ${a.error ?? JSON.stringify(a.got)}`);
+  printLine(`  report: ${relative(process.cwd(), join(reportDir, 'report.md'))}`);
+  return verdictExitCode(result.verdict);
+}

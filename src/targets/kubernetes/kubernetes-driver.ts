@@ -1,0 +1,73 @@
+import { UsageError } from '../../errors.ts';
+import type { TargetDriver } from '../driver.ts';
+import { implementedGroups, type PrimitiveGroup } from '../fault-primitives.ts';
+import { validateClusterOptions } from '../kube/drill-options.ts';
+import { KubeRest } from '../kube/kube-rest.ts';
+import { checkClusterZones, checkZoneMap, parseZoneMap } from '../kube/zone-map.ts';
+import { KubeFaultPrimitives } from '../kube/kube-faults.ts';
+import {
+  assertFaultsAllowed,
+  cleanupKubernetesRun,
+  kubernetesOptionsFromScenario,
+  loadKubeConfig,
+  startKubernetesTarget,
+  type KubernetesOptions,
+} from './kubernetes-target.ts';
+
+const NO_NODE_ACCESS = 'needs access to the nodes, which an existing cluster does not give pgdrill';
+const MISSING: Partial<Record<PrimitiveGroup, string>> = {
+  dcs: 'CloudNativePG keeps its state in the Kubernetes API; there is no consensus store of its own to stop',
+  zoneStop: `stopping a zone ${NO_NODE_ACCESS}`,
+  freeze: `freezing an instance ${NO_NODE_ACCESS}`,
+  link: `degrading a link ${NO_NODE_ACCESS}`,
+};
+
+/** CloudNativePG already running on an existing cluster: a kube context and a namespace. */
+export const kubernetesDriver: TargetDriver = {
+  kind: 'kubernetes',
+  summary: 'CloudNativePG already installed on an existing cluster (a kube context and a namespace)',
+  flags: [
+    { flags: '--context <name>', description: 'kube context (--target kubernetes; default: the current one)', key: 'context' },
+    { flags: '--namespace <name>', description: 'existing namespace to drill in (--target kubernetes)', key: 'namespace' },
+    { flags: '--allow-destructive <namespace...>', description: 'namespaces where faults may run on an existing cluster (--target kubernetes)', key: 'allowDestructive' },
+    {
+      flags: '--zone-map <pairs>',
+      description: "the cluster's zone of each scenario zone, e.g. a=eu-west-1a,b=eu-west-1b,c=eu-west-1c (--target kubernetes; default: the same names)",
+      key: 'zoneMap',
+    },
+  ],
+  configure(options) {
+    if (typeof options.namespace !== 'string' || options.namespace === '') {
+      throw new UsageError('--target kubernetes needs --namespace (an existing namespace with CloudNativePG available)');
+    }
+    const settings: KubernetesOptions = {
+      namespace: options.namespace,
+      ...(typeof options.context === 'string' ? { context: options.context } : {}),
+      allowDestructive: Array.isArray(options.allowDestructive) ? options.allowDestructive.map(String) : [],
+      ...(typeof options.zoneMap === 'string' ? { zoneMap: parseZoneMap(options.zoneMap) } : {}),
+    };
+    return {
+      kind: 'kubernetes',
+      capabilities: () => ({ primitives: implementedGroups(KubeFaultPrimitives.prototype), backups: true, missingReason: (group) => MISSING[group] }),
+      async preflight(plan) {
+        assertFaultsAllowed(settings, plan.faultKinds);
+        validateClusterOptions(kubernetesOptionsFromScenario({ runId: plan.runId, cluster: plan.cluster, kubernetes: settings }));
+        checkZoneMap(plan.cluster.zones, settings.zoneMap);
+        // Before anything starts: a zone the cluster lacks would leave the Cluster's pods Pending until its timeout.
+        await checkClusterZones(new KubeRest(loadKubeConfig(settings)), plan.cluster.zones, settings.zoneMap);
+      },
+      start: (args) =>
+        startKubernetesTarget({
+          options: kubernetesOptionsFromScenario({ runId: args.runId, cluster: args.cluster, kubernetes: settings }),
+          progress: args.progress,
+          teardowns: args.teardowns,
+          signal: args.signal,
+        }),
+      async cleanup(runId) {
+        if (runId === undefined) throw new UsageError('cleanup --target kubernetes needs --run <id> (the run whose objects to remove)');
+        const removed = await cleanupKubernetesRun({ runId, namespace: settings.namespace, ...(settings.context ? { context: settings.context } : {}) });
+        return `removed run ${runId} from namespace ${settings.namespace}: ${removed} object(s)`;
+      },
+    };
+  },
+};
