@@ -6,6 +6,7 @@
  * and dated. The primitives are test doubles whose observations tell the
  * truth about what they did.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultKind, HistoryBody } from '../history/events.ts';
 import { TeardownStack } from '../lifecycle/teardown-stack.ts';
@@ -39,14 +40,14 @@ const TOPOLOGY: Topology = {
   ],
 };
 
-function target(): StartedTarget {
+function target(a = primary, b = replica): StartedTarget {
   return {
     kind: 'local',
     runId: 'witness-test',
-    client: primary.connection,
+    client: a.connection,
     instances: [
-      { name: 'pg-a', zone: 'a', connection: primary.connection },
-      { name: 'pg-b', zone: 'b', connection: replica.connection },
+      { name: 'pg-a', zone: 'a', connection: a.connection },
+      { name: 'pg-b', zone: 'b', connection: b.connection },
     ],
     faults: {},
     topology: async () => TOPOLOGY,
@@ -88,10 +89,10 @@ function noOps(): Required<FaultPrimitives> {
   };
 }
 
-async function inject(kind: FaultKind, faults: FaultPrimitives, word?: string) {
+async function inject(kind: FaultKind, faults: FaultPrimitives, word?: string, on: StartedTarget = target()) {
   const events: HistoryBody[] = [];
   const context: FaultContext = {
-    target: target(),
+    target: on,
     faults,
     record: (e) => void events.push(e),
     now: () => ({ t: performance.now(), wall: new Date().toISOString() }),
@@ -195,5 +196,31 @@ describe('a fault that takes effect is proven and dated by its witness', () => {
     expect(events.find((e) => e.type === 'fault-applied')).toMatchObject({ witness: expect.stringMatching(/pg-b → pg-a no answer; replication pg-a → pg-b gone/) });
     await fault!.heal();
     expect(events.find((e) => e.type === 'heal-verified')).toMatchObject({ confirmed: true });
+  }, 60_000);
+
+  it('switchover: a primary too busy to answer does not date it; its own refusal while it goes down does', async () => {
+    // A pair of its own: this test demotes its primary for real.
+    await using oldPrimary = await LocalPostgres.start({ instanceName: 'pg-a' });
+    await using candidate = await oldPrimary.startReplica('pg-b');
+    let demotionStarted = Infinity;
+    const faults: FaultPrimitives = {
+      ...noOps(),
+      switchover: async () => {
+        // First the primary turns every new connection away the way a full server does (53300),
+        // as a loaded machine's witness can see before anything happened; then the real switchover.
+        await oldPrimary.adminQuery('ALTER ROLE pgdrill_app CONNECTION LIMIT 0');
+        await sleep(400);
+        await oldPrimary.adminQuery('ALTER ROLE pgdrill_app CONNECTION LIMIT -1');
+        demotionStarted = performance.now();
+        await oldPrimary.stop('fast');
+        await candidate.adminQuery('SELECT pg_promote()');
+      },
+    };
+    const { events, error } = await inject('switchover', faults, 'primary', target(oldPrimary, candidate));
+    expect(error).toBeUndefined();
+    const applied = events.find((e) => e.type === 'fault-applied');
+    expect(applied).toMatchObject({ witness: expect.stringMatching(/pg-a refuses connections .*; pg-b answers as the primary/) });
+    // Dated no earlier than the demotion: an RTO counted from the busy spell would be too short.
+    expect((applied as { at: { t: number } }).at.t).toBeGreaterThanOrEqual(demotionStarted);
   }, 60_000);
 });

@@ -1,15 +1,15 @@
 import { FaultTargetError } from '../errors.ts';
 import { defineFault } from '../fault.ts';
 import { topologyWithPrimary } from '../resolve.ts';
-import { replicationView } from '../witness/instance-checks.ts';
+import { replicationView, serverRole } from '../witness/instance-checks.ts';
 import { endpointOf } from '../witness/targets.ts';
 
 /**
  * A planned switchover to a synchronous standby when there is one (an engine
  * in synchronous mode only accepts those), else to any running replica.
  * Targets: [old primary, candidate]. Dated by the moment the old primary
- * stops answering as a primary (the outage begins); proven when the
- * candidate answers as the primary.
+ * says it is in recovery or refuses connections (the outage begins; a
+ * timeout proves nothing); proven when the candidate answers as the primary.
  */
 export const switchover = defineFault({
   kind: 'switchover',
@@ -29,9 +29,10 @@ export const switchover = defineFault({
     before: async () => undefined,
     dated: 'by-observation',
     moment: async (_p, [primary], context) => {
-      const view = await replicationView(endpointOf(context, primary!), 500);
-      if (view === null) return `${primary} no longer answers`;
-      return view.inRecovery ? `${primary} is in recovery` : null;
+      // Only the server's own word dates it: a timeout on a loaded machine is no sign of a switchover.
+      const seen = await serverRole(endpointOf(context, primary!), 500);
+      if (seen.role === 'in-recovery') return `${primary} is in recovery`;
+      return seen.role === 'refused' ? `${primary} refuses connections (${seen.error})` : null;
     },
     proof: async (_p, [primary, candidate], context) => {
       const view = await replicationView(endpointOf(context, candidate!), 1_000);

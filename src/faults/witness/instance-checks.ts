@@ -57,6 +57,35 @@ export async function replicationView(connection: ConnectionInfo, timeoutMs = 1_
   }
 }
 
+/**
+ * Whether an instance still serves as a primary, told only from what the
+ * server itself says: "primary" or "in-recovery" from pg_is_in_recovery(),
+ * "refused" when nothing listens or the server refuses because it is
+ * shutting down or starting up. Anything else (a timeout, a full server, a
+ * role's connection limit) is "unknown": no evidence either way, so a
+ * loaded machine cannot date a switchover before it began.
+ */
+export type ServerRole =
+  | { role: 'primary' | 'in-recovery' }
+  | { role: 'refused' | 'unknown'; error: string };
+
+/** SQLSTATEs a server sends while it is going down or not yet up (admin_shutdown, crash_shutdown, cannot_connect_now). */
+const GOING_DOWN = new Set(['57P01', '57P02', '57P03']);
+
+export async function serverRole(connection: ConnectionInfo, timeoutMs = 1_000): Promise<ServerRole> {
+  try {
+    return await withClient(connection, { application: WITNESS, connectTimeoutMs: timeoutMs, statementTimeoutMs: timeoutMs }, async (c) => {
+      const { rows } = await c.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+      return { role: rows[0]!.in_recovery ? 'in-recovery' : 'primary' };
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message || error.name : String(error);
+    const refused = code === 'ECONNREFUSED' || (typeof code === 'string' && GOING_DOWN.has(code));
+    return { role: refused ? 'refused' : 'unknown', error: code ? `${message} (${String(code)})` : message };
+  }
+}
+
 export interface ArchiverView {
   archived: number;
   failed: number;
