@@ -8,6 +8,6 @@ export default defineScenario({
   description: 'Partition the primary under strict synchronous replication: failover, no acknowledged write lost, no split-brain',
   cluster: { zones: ['a', 'b', 'c'], synchronous: 'strict', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } },
   workload: { writers: 4, rate: 100 },
-  steps: [wait('6s'), inject('partition', { id: 'cut', target: 'primary' }), wait('22s'), heal('cut'), wait('6s')],
+  steps: [wait('6s'), inject('partition', { id: 'cut', target: 'primary' }), wait('22s'), heal('cut'), wait('12s')],
   thresholds: ['lost_writes == 0', 'split_brain_windows == 0', 'unexpected_writes == 0', 'rto_seconds <= 40'],
 });

@@ -35,6 +35,8 @@ export interface RunAnalysis {
   metrics: Metrics;
   /** Why each unmeasured metric is null (absent: measured, or null because unbounded). */
   unmeasured: Partial<Record<MetricName, string>>;
+  /** What unbounded metrics are known to exceed (CheckResult.atLeast). */
+  atLeast: Partial<Record<MetricName, number>>;
   evidence: RunEvidence;
 }
 
@@ -97,6 +99,7 @@ export async function analyzeRun(
       ...notRestoreTest,
       ...(restoreTest ? { restore_seconds: undefined, restore_row_count: undefined } : {}),
     },
+    atLeast: { ...rto.atLeast },
     evidence: {
       writes: writes.evidence,
       rpo: rpo.evidence,

@@ -107,13 +107,15 @@ describe('checkRto', () => {
       .inject(10_000, 'f1')
       .failingWrites('down', 10_000, 40_000, 500)
       .events();
-    const { metrics, evidence, unmeasured } = checkRto(history);
+    const { metrics, evidence, unmeasured, atLeast } = checkRto(history);
     expect(metrics.rto_seconds).toBeNull();
     expect(metrics.write_downtime_seconds).toBeNull();
     expect(metrics.rto_resolution_seconds).toBeNull();
     // Measured as unbounded, not "could not measure": a threshold on it fails.
     expect(unmeasured.rto_seconds).toBeUndefined();
-    expect(evidence.faults[0]).toMatchObject({ recovered: false, firstOk: null, attemptsDuringOutage: 61, resolutionSeconds: 0.5 });
+    expect(evidence.faults[0]).toMatchObject({ recovered: false, firstOk: null, attemptsDuringOutage: 61, resolutionSeconds: 0.5, watchedSeconds: 30 });
+    // All the history shows: the outage lasted at least until the last attempt.
+    expect(atLeast).toEqual({ rto_seconds: 30, write_downtime_seconds: 30 });
   });
 
   it('calls RTO unmeasured when no write was even attempted after the fault', () => {

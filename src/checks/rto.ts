@@ -42,6 +42,12 @@ export interface FaultRto {
   /** Compared with the last acknowledgement before the fault; null when there was none to compare. */
   newTimeline: boolean | null;
   newInstance: boolean | null;
+  /**
+   * Not recovered: from the moment it took effect to the last write
+   * attempted, none acknowledged. Its RTO is at least this much; a
+   * threshold above it cannot be judged from this history.
+   */
+  watchedSeconds: number | null;
   /** Why this fault's RTO is not a measurement (no write attempted after it); absent when it is. */
   unmeasured?: string;
 }
@@ -115,7 +121,11 @@ export function checkRto(
   const badServerTime = faults.find((f) => f.recovered && f.serverRtoSeconds === null);
   if (!reason && badServerTime) unmeasured.server_rto_seconds = `fault ${badServerTime.fault}: the recovery write's serverTime "${badServerTime.firstOk?.serverTime}" is not a timestamp`;
 
-  return { metrics, evidence: { faults, records }, unmeasured };
+  // An outage still going on when the history ended bounds the RTO and the downtime from below, nothing more.
+  const watched = faults.filter((f) => !f.recovered && f.watchedSeconds !== null).map((f) => f.watchedSeconds!);
+  const atLeast: Partial<Record<RtoMetric, number>> =
+    watched.length > 0 && metrics.rto_seconds === null ? { rto_seconds: Math.max(...watched), write_downtime_seconds: Math.max(...watched) } : {};
+  return { metrics, evidence: { faults, records }, unmeasured, atLeast };
 }
 
 function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
@@ -153,6 +163,7 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
     return {
       ...base, recovered: false, rtoSeconds: null, writeDowntimeSeconds: null, serverRtoSeconds: null,
       resolutionSeconds: attempts.length > 0 ? seconds(largestGap([startT, ...attempts])) : null,
+      watchedSeconds: attempts.length > 0 ? seconds(attempts[attempts.length - 1]! - startT) : null,
       firstOk: null, newTimeline: null, newInstance: null,
       ...(attempts.length === 0 ? { unmeasured: 'no write was attempted after it (did the workload stop?)' } : {}),
     };
@@ -173,6 +184,7 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
     writeDowntimeSeconds: seconds(largestGap(ackTimes)),
     serverRtoSeconds: Number.isNaN(serverMs) ? null : seconds(serverMs - Date.parse(startAt)),
     resolutionSeconds: seconds(largestGap([startT, ...attempts])),
+    watchedSeconds: null,
     firstOk: {
       key: recovery.op.key, process: recovery.op.process, invokeT: recovery.op.invoke.t,
       ackT: ok.t, ackedAt: ok.wall, instance: ok.instance, timeline: ok.timeline, serverTime: ok.serverTime,

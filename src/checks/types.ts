@@ -10,6 +10,12 @@ export interface CheckResult<M extends MetricName, E> {
   metrics: Record<M, number | null>;
   evidence: E;
   unmeasured: Partial<Record<M, string>>;
+  /**
+   * For an unbounded (null, not unmeasured) metric: what it is known to
+   * exceed, e.g. an outage still going on when the history ended. A
+   * threshold that this bound alone does not decide cannot be judged.
+   */
+  atLeast?: Partial<Record<M, number>>;
 }
 
 /** A list that may be long (lost keys of a bad async failover): exact count, first `limit` items. */

@@ -67,6 +67,17 @@ describe('analyzeRun → thresholds → verdict', () => {
     expect(reasons[0]).toMatch(/^rto_seconds <= 30 failed: rto_seconds has no finite value/);
   });
 
+  it('is inconclusive, not a fail, when the drill ended before the RTO limit with no write acknowledged', async () => {
+    const history = new CannedHistory()
+      .steadyWrites('before', 0, 9_900, 100, a)
+      .inject(10_000, 'f1')
+      .failingWrites('down', 10_000, 30_000, 500);
+    const analysis = await analyzeRun(history.events(), reads(allKeys(history)));
+    const { verdict, reasons } = judgeRun({ thresholds: [parseThreshold('rto_seconds <= 40')], analysis });
+    expect(verdict).toBe('inconclusive');
+    expect(reasons).toEqual([expect.stringMatching(/^rto_seconds <= 40 cannot be judged: rto_seconds > 20: .*20 s the drill watched/)]);
+  });
+
   it('is inconclusive, not a pass, when the final read could not be made', async () => {
     const { analysis, verdict, reasons } = await verdictOf(failover(), null);
     expect(analysis.metrics.lost_writes).toBeNull();

@@ -13,7 +13,7 @@ export interface RunJudgementInput {
   /** The scenario's thresholds, as parsed before the run. */
   thresholds: readonly Threshold[];
   /** Null when the run ended before the checkers could run. */
-  analysis: Pick<RunAnalysis, 'metrics' | 'unmeasured'> | null;
+  analysis: Pick<RunAnalysis, 'metrics' | 'unmeasured'> & Partial<Pick<RunAnalysis, 'atLeast'>> | null;
   outcome?: RunnerOutcome;
 }
 
@@ -32,7 +32,7 @@ export interface RunJudgement {
  */
 export function judgeRun(input: RunJudgementInput): RunJudgement {
   const { analysis, outcome } = input;
-  const thresholds = analysis ? evaluateThresholds(input.thresholds, analysis.metrics) : [];
+  const thresholds = analysis ? evaluateThresholds(input.thresholds, analysis.metrics, analysis.atLeast) : [];
   const verdicts: Verdict[] = [];
   const reasons: string[] = [];
   if (outcome) {

@@ -18,6 +18,16 @@ describe('evaluateThresholds', () => {
     expect(evaluateThresholds(lenient, { rto_seconds: null }).map((r) => [r.value, r.ok])).toEqual([[null, false], [null, false], [null, false]]);
     expect(evaluateThresholds(lenient, {}).every((r) => !r.ok)).toBe(true);
   });
+
+  it('decides a null value by what it is known to exceed only when that bound already breaks the threshold', () => {
+    const gates = ['rto_seconds <= 30', 'rto_seconds <= 40', 'rto_seconds >= 10'].map(parseThreshold);
+    const [broken, open, lenient] = evaluateThresholds(gates, { rto_seconds: null }, { rto_seconds: 30 });
+    expect(broken).toEqual({ metric: 'rto_seconds', expression: 'rto_seconds <= 30', value: null, ok: false });
+    expect(open).toMatchObject({ ok: false, undecided: expect.stringMatching(/^rto_seconds > 30: no write was acknowledged in the 30 s/) });
+    // Never a pass on an unknown value, even one the bound would satisfy.
+    expect(lenient).toMatchObject({ ok: false, undecided: expect.any(String) });
+    expect(judgeThresholds([open!], {})).toMatchObject({ verdict: 'inconclusive', reasons: [expect.stringMatching(/^rto_seconds <= 40 cannot be judged: rto_seconds > 30/)] });
+  });
 });
 
 describe('judgeThresholds', () => {

@@ -77,6 +77,8 @@ function suiteOf(r: RunResult): Suite {
     else if (t.ok) outcome = { kind: 'passed' };
     else if (t.value === null && r.unmeasured[t.metric] !== undefined) {
       outcome = { kind: 'error', message: `${expression} not measured: ${r.unmeasured[t.metric]}`, text: runText(r) };
+    } else if (t.undecided !== undefined) {
+      outcome = { kind: 'error', message: `${expression} cannot be judged: ${t.undecided}`, text: runText(r) };
     } else {
       const message = t.value === null
         ? `${expression} failed: ${t.metric} has no finite value (no write was acknowledged after a fault)`

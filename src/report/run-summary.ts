@@ -7,7 +7,7 @@ import type { RunResult } from './run-result.ts';
 export function thresholdsTable(r: RunResult, id?: string): Block {
   return table(
     ['Threshold', 'Value', 'Result'],
-    r.thresholds.map((t) => [code(t.expression), valueText(t.metric, t.value, r), checkMark(t.ok)]),
+    r.thresholds.map((t) => [code(t.expression), t.undecided ? `— (cannot be judged: ${t.undecided})` : valueText(t.metric, t.value, r), checkMark(t.ok)]),
     { ...(id ? { id } : {}), rowClasses: r.thresholds.map((t) => rowClass(t.ok)) },
   );
 }
