@@ -10,6 +10,8 @@ export interface FaultRecord {
   /** When the fault took effect, as its witness dated it; null when it never did (the inject failed, or its witness never saw it). */
   appliedT: number | null;
   appliedAt: string | null;
+  /** When the observation that dated it returned (≥ appliedT): writes invoked before it may still have been served unharmed. */
+  appliedSeenT: number | null;
   /** What proved it was in effect (absent in histories written before witnesses). */
   witness?: string;
   /** Why it was never in effect, when its witness said so. */
@@ -30,7 +32,7 @@ export function listFaults(history: readonly HistoryEvent[]): FaultRecord[] {
     if (event.type === 'inject') {
       faults.set(event.fault, {
         fault: event.fault, kind: event.kind, targets: [...event.targets],
-        injectT: event.t, injectedAt: event.wall, appliedT: null, appliedAt: null,
+        injectT: event.t, injectedAt: event.wall, appliedT: null, appliedAt: null, appliedSeenT: null,
         healT: null, healedAt: null, healOutcome: 'none',
       });
     } else if (event.type === 'fault-applied') {
@@ -38,6 +40,7 @@ export function listFaults(history: readonly HistoryEvent[]): FaultRecord[] {
       if (record && record.appliedT === null) {
         record.appliedT = event.at?.t ?? event.t;
         record.appliedAt = event.at?.wall ?? event.wall;
+        record.appliedSeenT = event.seen?.t ?? record.appliedT;
         if (event.witness) record.witness = event.witness;
       }
     } else if (event.type === 'fault-not-applied') {

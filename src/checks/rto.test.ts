@@ -86,6 +86,22 @@ describe('checkRto', () => {
     expect(metrics.rto_resolution_seconds).toBe(0.05);
   });
 
+  it('does not count a write the old primary served while the dating observation was still under way as recovery', () => {
+    // A switchover: the witness's poll began at 10.000 s and saw the old primary refuse at 10.030 s; the shutdown came in between.
+    const history = new CannedHistory()
+      .steadyWrites('before', 0, 9_990, 10, oldPrimary)
+      .inject(9_800, 'f1', 'switchover', ['pg-a', 'pg-b'])
+      .write('slipped-in', 10_020, { ok: 10_027, ...oldPrimary })
+      .failingWrites('down', 10_040, 11_960, 40)
+      .applied(12_100, 'f1', 10_000, 10_030)
+      .write('first-back', 12_000, { ok: 12_010, ...newPrimary })
+      .events();
+    const { metrics, evidence } = checkRto(history);
+    // Counting from the poll's start, the slipped-in write would have made an RTO of 0.027 s on the old primary.
+    expect(metrics.rto_seconds).toBe(2.01);
+    expect(evidence.faults[0]).toMatchObject({ newInstance: true, firstOk: { key: 'first-back', instance: 'pg-b' } });
+  });
+
   it('does not count acknowledgements that were later lost (a partitioned primary still answering) as recovery', () => {
     const h = new CannedHistory()
       .steadyWrites('before', 0, 9_900, 100, oldPrimary)

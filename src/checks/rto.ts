@@ -134,11 +134,15 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   // write invoked from then on proves recovery, and RTO counts from then.
   const startT = record.appliedT ?? injectT;
   const startAt = record.appliedAt ?? record.injectedAt;
+  // The witness saw it somewhere between startT and seenT: a write invoked in
+  // between may have been served before the fault hit (an old primary that
+  // was not yet going down), so only one invoked after seenT proves recovery.
+  const seenT = Math.max(startT, record.appliedSeenT ?? startT);
   let lastBefore: { ok: StampedOk; op: WriteOp } | null = null;
   let recovery: { ok: StampedOk; op: WriteOp } | null = null;
   for (const entry of writes.oks) {
     if (entry.ok.t < startT) lastBefore = entry;
-    else if (entry.op.invoke.t >= startT) {
+    else if (entry.op.invoke.t >= seenT) {
       recovery = entry;
       break;
     }

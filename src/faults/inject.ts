@@ -51,13 +51,13 @@ export async function injectFault(context: FaultContext, teardowns: TeardownStac
 
   // The dating observation polls from the inject on, alongside the inject itself.
   const polling = new AbortController();
-  let moment: { at: Stamp; evidence: string } | null = null;
+  let moment: { at: Stamp; seen: Stamp; evidence: string } | null = null;
   const observing =
     witness.dated === 'by-observation' && witness.moment
       ? poll(MOMENT_POLL_MS, injectedAt + bounds.moment, signals(context.signal, polling.signal), async () => {
           const at = context.now();
           const evidence = await witness.moment!(primitives, targets, context, before);
-          if (evidence !== null) moment = { at, evidence };
+          if (evidence !== null) moment = { at, seen: context.now(), evidence };
           return evidence;
         })
       : Promise.resolve(null);
@@ -70,9 +70,12 @@ export async function injectFault(context: FaultContext, teardowns: TeardownStac
     if (error instanceof PrimitiveUnsupportedError) throw new FaultUnsupportedError(`${request.kind} (${error.message})`, context.target.kind);
     throw error;
   }
-  if (witness.dated === 'by-inject') moment = { at: context.now(), evidence: 'in place when the inject returned' };
+  if (witness.dated === 'by-inject') {
+    const now = context.now();
+    moment = { at: now, seen: now, evidence: 'in place when the inject returned' };
+  }
   await observing;
-  const dated = moment as { at: Stamp; evidence: string } | null;
+  const dated = moment as { at: Stamp; seen: Stamp; evidence: string } | null;
   if (dated === null) {
     notApplied(context, request.id, `no sign of it within ${bounds.moment / 1000}s of the inject`);
   }
@@ -85,6 +88,7 @@ export async function injectFault(context: FaultContext, teardowns: TeardownStac
     fault: request.id,
     ...(detail ? { detail } : {}),
     at: dated!.at,
+    seen: dated!.seen,
     witness: `${dated!.evidence}; ${proof}`,
     dated: witness.dated,
     ...(expected ? { expected } : {}),

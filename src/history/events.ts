@@ -138,6 +138,13 @@ export interface FaultAppliedEvent {
   detail?: string;
   /** When the fault took effect (absent in histories of pgdrill before witnesses: then the event's own stamp). */
   at?: Stamp;
+  /**
+   * When the dating observation that saw it returned: the fault took effect
+   * between `at` (the observation began) and `seen`. A write invoked before
+   * `seen` may still have been served as if nothing happened. Absent in
+   * older histories: then `at`.
+   */
+  seen?: Stamp;
   /** What proved it: the dating observation and the proof, as evidence lines. */
   witness?: string;
   dated?: 'by-observation' | 'by-inject';

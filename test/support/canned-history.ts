@@ -63,9 +63,17 @@ export class CannedHistory {
   }
 
   /** The fault's action returned (the kill took effect). */
-  /** fault-applied recorded at `t`; `effectAt`: the moment its witness dated the fault (default: none, as in older histories). */
-  applied(t: number, fault: string, effectAt?: number): this {
-    return this.add(t, { type: 'fault-applied', fault, ...(effectAt === undefined ? {} : { at: { t: effectAt, wall: wallAt(effectAt) }, witness: 'canned witness', dated: 'by-observation' as const }) });
+  /**
+   * fault-applied recorded at `t`; `effectAt`: the moment its witness dated the fault (default: none, as in older histories);
+   * `seenAt`: when that observation returned (default: none, as in older histories).
+   */
+  applied(t: number, fault: string, effectAt?: number, seenAt?: number): this {
+    return this.add(t, {
+      type: 'fault-applied',
+      fault,
+      ...(effectAt === undefined ? {} : { at: { t: effectAt, wall: wallAt(effectAt) }, witness: 'canned witness', dated: 'by-observation' as const }),
+      ...(seenAt === undefined ? {} : { seen: { t: seenAt, wall: wallAt(seenAt) } }),
+    });
   }
 
   heal(t: number, fault: string, outcome: 'healed' | 'failed' = 'healed', kind: FaultKind = 'primary-kill'): this {
