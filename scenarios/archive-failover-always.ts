@@ -18,8 +18,9 @@ export default defineScenario({
     heal('kill'),
     // Until the old primary is back on the new timeline (after Patroni's
     // crash recovery or pg_rewind, and its attempt to archive what it had:
-    // each .ready segment's archive-push takes about 10 s to fail while the
-    // repository refuses, 3 to 4 segments here, so about 40 to 65 s).
+    // each .ready segment's archive-push takes about 6 s to fail while the
+    // repository refuses (io-timeout 3), 3 to 4 segments here; about 40 s
+    // measured).
     waitHealthy('100s'),
     heal('stall'),
     wait('10s'),
