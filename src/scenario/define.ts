@@ -62,7 +62,12 @@ export function sql(statement: string): SqlStepInput {
   return { sql: statement };
 }
 
-/** Restore into a fresh instance: to an earlier mark's time, to the end of WAL ('latest'), or to 'lsn:<LSN>'. */
-export function restore(to: string): RestoreStepInput {
-  return { restore: to };
+/**
+ * Restore into fresh instances: to an earlier mark's time, to the end of WAL
+ * ('latest'), or to 'lsn:<LSN>'. By default one instance on its own; with
+ * `shape: 'cluster'` a full cluster of the scenario's zones, each instance
+ * checked against the ledger, and optionally a `drill` run inside it.
+ */
+export function restore(to: string, options: Omit<RestoreStepInput, 'restore'> = {}): RestoreStepInput {
+  return { restore: to, ...options };
 }

@@ -19,7 +19,9 @@ export function describeStep(step: Step): string {
     case 'sql':
       return `sql: ${step.statement.length > 80 ? `${step.statement.slice(0, 77)}...` : step.statement}`;
     case 'restore':
-      return `restore ${step.name} to ${step.to.kind === 'mark' ? `mark ${step.to.mark}` : step.to.kind === 'lsn' ? `LSN ${step.to.lsn}` : 'the end of WAL'}`;
+      return `restore ${step.name} to ${step.to.kind === 'mark' ? `mark ${step.to.mark}` : step.to.kind === 'lsn' ? `LSN ${step.to.lsn}` : 'the end of WAL'}${
+        step.shape === 'cluster' ? ' into a cluster' : ''
+      }${step.drill ? `, then a drill inside it (${step.drill.steps.map(describeStep).join(', ')})` : ''}`;
     default:
       return assertNever(step);
   }

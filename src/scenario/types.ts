@@ -110,6 +110,15 @@ export interface SqlStepInput {
 export interface RestoreStepInput {
   /** Restores into fresh instances: to an earlier mark's time, to the end of WAL ('latest'), or to 'lsn:<LSN>'. */
   restore: string;
+  /** 'single' (the default): one instance on its own; 'cluster': a full cluster of the scenario's zones, with its own HA. */
+  shape?: RestoreShape;
+  /** Only with shape 'cluster': a drill run inside the restored cluster once its rows are checked (its own workload, faults and thresholds). */
+  drill?: RestoredDrillInput;
+}
+
+export interface RestoredDrillInput {
+  steps: StepInput[];
+  thresholds: string[];
 }
 
 export type StepInput =
@@ -175,11 +184,22 @@ export interface SqlStep {
   statement: string;
 }
 export type RestoreTo = { kind: 'mark'; mark: string } | { kind: 'latest' } | { kind: 'lsn'; lsn: string };
+export const RESTORE_SHAPES = ['single', 'cluster'] as const;
+export type RestoreShape = (typeof RESTORE_SHAPES)[number];
 export interface RestoreStep {
   kind: 'restore';
   to: RestoreTo;
   /** Names the restored instance and its results in the report. */
   name: string;
+  shape: RestoreShape;
+  /** A drill inside the restored cluster (shape 'cluster' only). */
+  drill?: RestoredDrill;
+}
+
+/** A drill inside a restored cluster: steps (no restore among them) and the thresholds its own verdict is judged by. */
+export interface RestoredDrill {
+  steps: Step[];
+  thresholds: Threshold[];
 }
 
 export type Step = WaitStep | InjectStep | HealStep | MarkStep | WaitHealthyStep | BackupStep | SqlStep | RestoreStep;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heal, inject, mark, switchover, wait, waitHealthy } from './define.ts';
+import { heal, inject, mark, restore, switchover, wait, waitHealthy } from './define.ts';
 import { describeStep, plannedWaitMs } from './describe-step.ts';
 import { ScenarioError } from './errors.ts';
 import { validateScenario } from './validate.ts';
@@ -76,6 +76,28 @@ describe('validateScenario', () => {
 
   it('rejects a restore to a mark that was never set', () => {
     expect(problem((s) => (s.steps = [{ mark: 'T1' }, { restore: 'T2' }])).message).toMatch(/steps\[1\]\.restore: no earlier mark is named "T2"/);
+  });
+
+  it('reads a restore into a cluster with a drill inside it', () => {
+    const scenario: Record<string, unknown> = { ...valid(), thresholds: ['lost_writes == 0'] };
+    scenario.steps = [mark('T'), restore('T', { shape: 'cluster', drill: { steps: [wait('5s'), inject('primary-kill', { id: 'k' }), wait('20s'), heal('k')], thresholds: ['rto_seconds <= 30'] } })];
+    const step = validateScenario(scenario, FILE).steps[1]!;
+    expect(step).toMatchObject({ kind: 'restore', shape: 'cluster', name: 'restore-1', drill: { thresholds: [{ metric: 'rto_seconds' }] } });
+    expect(step.kind === 'restore' && step.drill?.steps.map((x) => x.kind)).toEqual(['wait', 'inject', 'wait', 'heal']);
+    expect(describeStep(step)).toMatch(/^restore restore-1 to mark T into a cluster, then a drill inside it \(wait 5s, inject primary-kill/);
+    expect(validateScenario({ ...valid(), thresholds: ['lost_writes == 0'], steps: [mark('T'), restore('T')] }, FILE).steps[1]).toMatchObject({ shape: 'single' });
+  });
+
+  it('rejects a drill inside a single restored instance, an unknown shape, and a restore inside the drill', () => {
+    const drill = { steps: [wait('5s')], thresholds: ['lost_writes == 0'] };
+    expect(problem((s) => (s.steps = [mark('T'), restore('T', { drill })])).message).toMatch(/steps\[1\]\.drill: a drill inside the restore needs shape: 'cluster'/);
+    expect(problem((s) => (s.steps = [mark('T'), { restore: 'T', shape: 'clsuter' }])).message).toMatch(/steps\[1\]\.shape: .*"clsuter".*single, cluster/);
+    expect(
+      problem((s) => (s.steps = [mark('T'), restore('T', { shape: 'cluster', drill: { steps: [wait('1s'), { restore: 'latest' }], thresholds: [] } })])).message,
+    ).toMatch(/steps\[1\]\.drill\.steps\[1\]: a drill inside a restored cluster cannot restore again/);
+    expect(
+      problem((s) => (s.steps = [mark('T'), restore('T', { shape: 'cluster', drill: { steps: [wait('1s')], thresholds: ['rto_secs <= 3'] } })])).message,
+    ).toMatch(/steps\[1\]\.drill\.thresholds/);
   });
 
   it('rejects a negative duration at its field path', () => {

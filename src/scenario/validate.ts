@@ -9,12 +9,16 @@ import {
   ARCHIVE_MODES,
   DCS_PLACEMENTS,
   ETCD_APIS,
+  RESTORE_SHAPES,
   SCENARIO_FAULT_KINDS,
   TARGETS_BY_FAULT,
   SYNCHRONOUS_MODES,
   type ClusterSpec,
   type FaultTarget,
   type PatroniTimings,
+  type RestoredDrill,
+  type RestoreShape,
+  type RestoreTo,
   type Scenario,
   type Step,
   type WorkloadInput,
@@ -111,15 +115,16 @@ class ScenarioValidator {
     };
   }
 
-  private steps(value: unknown, zones: readonly string[]): Step[] {
-    const list = this.array('steps', value, "a list of steps, e.g. [wait('10s'), inject('primary-kill')]");
-    if (list.length === 0) this.fail('steps', "expected at least one step, e.g. wait('10s')");
+  /** `at` is the list's field path; a drill inside a restored cluster (`nested`) cannot restore again. */
+  private steps(value: unknown, zones: readonly string[], at = 'steps', nested = false): Step[] {
+    const list = this.array(at, value, "a list of steps, e.g. [wait('10s'), inject('primary-kill')]");
+    if (list.length === 0) this.fail(at, "expected at least one step, e.g. wait('10s')");
     const active: string[] = [];
     const ids = new Set<string>();
     const marks = new Set<string>();
     let restores = 0;
     return list.map((raw, i): Step => {
-      const path = `steps[${i}]`;
+      const path = `${at}[${i}]`;
       if (typeof raw === 'function') this.fail(path, `got the function ${raw.name || 'a function'} itself; call it, e.g. ${raw.name || 'wait'}('10s')`);
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) this.fail(path, `expected a step object with one of ${STEP_KINDS.join(', ')}, got ${describe(raw)}`);
       const kinds = STEP_KINDS.filter((k) => Object.hasOwn(raw, k));
@@ -190,23 +195,35 @@ class ScenarioValidator {
           return { kind: 'sql', statement: this.string(`${path}.sql`, s.sql, /\S/, 'an SQL statement') };
         }
         case 'restore': {
-          const s = this.object(path, raw, ['restore'], ['restore']);
+          if (nested) this.fail(path, 'a drill inside a restored cluster cannot restore again');
+          const s = this.object(path, raw, ['restore', 'shape', 'drill'], ['restore']);
           const to = this.string(`${path}.restore`, s.restore, /\S/, "a mark name, 'latest' or 'lsn:<LSN>'");
           restores += 1;
           const name = `restore-${restores}`;
-          if (to === 'latest') return { kind: 'restore', to: { kind: 'latest' }, name };
+          const shape = s.shape === undefined ? 'single' : this.oneOf(`${path}.shape`, s.shape, RESTORE_SHAPES, 'restore shape');
+          const drill = s.drill === undefined ? undefined : this.restoredDrill(`${path}.drill`, s.drill, shape, zones);
+          const step = (restoreTo: RestoreTo): Step => ({ kind: 'restore', to: restoreTo, name, shape, ...(drill ? { drill } : {}) });
+          if (to === 'latest') return step({ kind: 'latest' });
           if (to.startsWith('lsn:')) {
             const lsn = to.slice(4);
             if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(lsn)) this.fail(`${path}.restore`, `expected an LSN such as lsn:0/3000060, got "${to}"`);
-            return { kind: 'restore', to: { kind: 'lsn', lsn }, name };
+            return step({ kind: 'lsn', lsn });
           }
           if (!marks.has(to)) this.fail(`${path}.restore`, `no earlier mark is named "${to}"${didYouMean(to, [...marks])}; expected an earlier mark, 'latest' or 'lsn:<LSN>'`);
-          return { kind: 'restore', to: { kind: 'mark', mark: to }, name };
+          return step({ kind: 'mark', mark: to });
         }
         default:
           return assertNever(kind);
       }
     });
+  }
+
+  /** The drill inside a restored cluster: it needs the cluster, and is checked like a scenario's own steps and thresholds. */
+  private restoredDrill(path: string, value: unknown, shape: RestoreShape, zones: readonly string[]): RestoredDrill {
+    if (shape !== 'cluster') this.fail(path, "a drill inside the restore needs shape: 'cluster' (a single restored instance has no HA to drill)");
+    const d = this.object(path, value, ['steps', 'thresholds'], ['steps', 'thresholds']);
+    const steps = this.steps(d.steps, zones, `${path}.steps`, true);
+    return { steps, thresholds: this.thresholds(d.thresholds, steps, `${path}.thresholds`) };
   }
 
   private faultTarget(path: string, fault: (typeof SCENARIO_FAULT_KINDS)[number], value: unknown, zones: readonly string[]): FaultTarget {
