@@ -48,6 +48,19 @@ export interface RestoredCluster {
   instances: readonly InstanceEndpoint[];
   /** What the restored instance reports about where recovery stopped (timeline, LSN, last replayed commit time). */
   reached: { timeline: number | null; lsn: string | null; lastCommitAt: string | null };
+  /**
+   * A cluster restore: resolves once every restored replica streams from
+   * the restored primary (and the synchronous standby is there when
+   * configured); throws naming what is missing when `timeoutMs` passes.
+   */
+  awaitReplicas?(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * The restored cluster as a target of its own (its client endpoint, its
+   * instances, fault primitives, topology), so a drill can go on inside it.
+   * Absent where the target cannot drill a restored cluster. Its teardown is
+   * the restored cluster's.
+   */
+  target?: StartedTarget;
   teardown(): Promise<void>;
 }
 
@@ -89,6 +102,8 @@ export interface StartedTarget {
    * Absent when the target cannot say.
    */
   expectedRto?(fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null;
+  /** false where the stack does not archive WAL (a restored cluster kept apart from its source's repository): no archiver is sampled. Absent: it archives. */
+  readonly archives?: boolean;
   /** WAL file names in the backup repository (for the archive-continuity check); absent when the target cannot list them. */
   archivedWal?(): Promise<string[]>;
   /** Every secret of the run, so outputs can be checked and scrubbed. */

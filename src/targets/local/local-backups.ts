@@ -1,10 +1,12 @@
 import type Docker from 'dockerode';
-import { InfrastructureError, UsageError } from '../../errors.ts';
+import { InfrastructureError } from '../../errors.ts';
 import { connectClient } from '../../postgres/client.ts';
 import type { ConnectionInfo } from '../endpoints.ts';
 import type { BackupInfo, BackupPrimitives, BackupVerification, RecoveryTarget, RestoredCluster } from '../target.ts';
 import { execIn } from './docker-exec.ts';
-import { APP_DATABASE, APP_USER } from './secrets.ts';
+import { APP_DATABASE, APP_USER, type StackSecrets } from './secrets.ts';
+import type { LocalStackOptions } from './stack-options.ts';
+import { startRestoredCluster } from './restored-cluster.ts';
 import { STANZA, type StackLayout } from './stack-layout.ts';
 import { startScratchRestore } from './scratch-restore.ts';
 
@@ -23,7 +25,9 @@ const TYPES: Record<string, BackupInfo['type']> = { full: 'full', incr: 'increme
  * Backups and restores on the local target, with pgBackRest: backups are
  * taken from the repository host; a restore builds a fresh container on the
  * run's network, restores into it from the repository (over TLS), and starts
- * PostgreSQL on its own (no Patroni) until recovery reaches its target.
+ * PostgreSQL on its own (no Patroni) until recovery reaches its target; a
+ * cluster restore builds a full Patroni cluster of the stack's zones the
+ * same way (restored-cluster.ts).
  */
 export class LocalBackups implements BackupPrimitives {
   private restores = 0;
@@ -32,7 +36,8 @@ export class LocalBackups implements BackupPrimitives {
     private readonly docker: Docker,
     private readonly image: string,
     private readonly layout: StackLayout,
-    private readonly appPassword: string,
+    /** The source stack's options and secrets: a cluster restore has its shape and its roles. */
+    private readonly stack: { options: LocalStackOptions; secrets: StackSecrets },
     /** The current primary's direct endpoint, as the app user (for pg_switch_wal). */
     private readonly primary: () => Promise<ConnectionInfo>,
   ) {}
@@ -71,19 +76,19 @@ export class LocalBackups implements BackupPrimitives {
   }
 
   async restore(options: { target: RecoveryTarget; shape: 'single' | 'cluster'; name: string }): Promise<RestoredCluster> {
-    if (options.shape === 'cluster') {
-      throw new UsageError('restoring into a full 3-zone cluster is not built on the local target yet: use a single instance');
-    }
     // Recovery to a time needs the WAL after it in the archive: close the current segment and wait until it is archived.
     await this.archiveCurrentWal();
     this.restores += 1;
+    if (options.shape === 'cluster') {
+      return startRestoredCluster({ docker: this.docker, image: this.image, layout: this.layout, ...this.stack }, options.target, options.name, this.restores);
+    }
     const scratch = await startScratchRestore(
       this.docker,
       { labelRunId: this.layout.runId, layout: this.layout, image: this.image, hostOctet: 40 + this.restores },
       options.target,
       options.name,
     );
-    const connection: ConnectionInfo = { host: '127.0.0.1', port: scratch.port, user: APP_USER, password: this.appPassword, database: APP_DATABASE };
+    const connection: ConnectionInfo = { host: '127.0.0.1', port: scratch.port, user: APP_USER, password: this.stack.secrets.app, database: APP_DATABASE };
     return {
       name: scratch.member.name,
       primary: connection,

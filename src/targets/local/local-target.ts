@@ -1,19 +1,14 @@
 import type Docker from 'dockerode';
 import type { Progress } from '../../progress/progress.ts';
 import type { TeardownStack } from '../../lifecycle/teardown-stack.ts';
-import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
 import { InfrastructureError } from '../../errors.ts';
-import type { FaultKind } from '../../history/events.ts';
-import type { BackupPrimitives, ExpectedRto, StartedTarget, Topology } from '../target.ts';
-import { expectedLocalRto } from './expected-rto.ts';
+import type { BackupPrimitives, StartedTarget } from '../target.ts';
+import { PatroniStackView } from './patroni-stack-view.ts';
 import { LocalBackups } from './local-backups.ts';
-import { LocalFaultPrimitives } from './local-faults.ts';
 import { execIn } from './docker-exec.ts';
 import { ensureDockerEngine } from './docker-engine.ts';
 import { claimClientPort } from './host-ports.ts';
 import { ensureNodeImage } from './node-image.ts';
-import { PatroniApi } from './patroni-api.ts';
-import { topologyFromCluster } from './patroni-topology.ts';
 import { provisionStack, type ProvisionedStack } from './provision.ts';
 import { removeRunResources } from './run-resources.ts';
 import { endpointUrl, removeRunFiles, writeRunFiles, type RunFiles, type RunRecord } from './run-state.ts';
@@ -55,80 +50,31 @@ export async function removeLocalRun(docker: Docker, runId: string): Promise<voi
   removeRunFiles(runId);
 }
 
-export class LocalTarget implements StartedTarget {
-  readonly kind = 'local' as const;
-  private cachedVersions: Record<string, string> | undefined;
-
-  readonly faults: LocalFaultPrimitives;
+export class LocalTarget extends PatroniStackView implements StartedTarget {
   readonly backups: BackupPrimitives;
 
   constructor(
-    readonly docker: Docker,
-    readonly options: LocalStackOptions,
-    readonly image: string,
-    readonly stack: ProvisionedStack,
+    docker: Docker,
+    options: LocalStackOptions,
+    image: string,
+    stack: ProvisionedStack,
     private readonly stackSecrets: StackSecrets,
     readonly record: RunRecord,
     readonly files: RunFiles,
   ) {
-    this.faults = new LocalFaultPrimitives(docker, stack.layout, (instance) => this.patroni(instance));
-    this.backups = new LocalBackups(docker, image, stack.layout, stackSecrets.app, async () => {
-      const primary = (await this.topology()).primary;
-      const endpoint = this.stack.instances.find((i) => i.name === primary);
-      if (!endpoint) throw new InfrastructureError('no primary to archive the current WAL segment on');
-      return endpoint.connection;
-    });
-  }
-
-  get runId(): string {
-    return this.options.runId;
-  }
-
-  get client(): ConnectionInfo {
-    return this.stack.client;
-  }
-
-  get instances(): readonly InstanceEndpoint[] {
-    return this.stack.instances;
-  }
-
-  /** The Patroni REST API of one instance. */
-  patroni(instance: string): PatroniApi {
-    const ports = this.stack.instancePorts.get(instance);
-    if (!ports) throw new Error(`unknown instance ${instance}`);
-    return new PatroniApi(`http://127.0.0.1:${ports.patroni}`);
-  }
-
-  container(name: string): Docker.Container {
-    return this.docker.getContainer(`pgdrill-${this.runId}-${name}`);
-  }
-
-  async topology(): Promise<Topology> {
-    return topologyFromCluster(
-      this.stack.layout.postgres.map((n) => ({ name: n.name, zone: n.zone! })),
-      this.stack.layout.postgres.map((n) => this.patroni(n.name)),
+    super(docker, options, image, stack);
+    this.backups = new LocalBackups(
+      docker,
+      image,
+      stack.layout,
+      { options, secrets: stackSecrets },
+      async () => {
+        const primary = (await this.topology()).primary;
+        const endpoint = this.stack.instances.find((i) => i.name === primary);
+        if (!endpoint) throw new InfrastructureError('no primary to archive the current WAL segment on');
+        return endpoint.connection;
+      },
     );
-  }
-
-  expectedRto(fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null {
-    return expectedLocalRto(this.options.patroni, fault);
-  }
-
-  async versions(): Promise<Record<string, string>> {
-    if (this.cachedVersions) return this.cachedVersions;
-    const node = this.container(this.stack.layout.postgres[0]!.name);
-    const ask = async (cmd: string[]): Promise<string> =>
-      (await execIn(node, cmd, { check: false, timeoutMs: 10_000 })).stdout.trim().split('\n')[0] ?? '';
-    const [postgres, patroni, pgbackrest, etcd, haproxy] = await Promise.all([
-      ask(['postgres', '--version']),
-      ask(['patroni', '--version']),
-      ask(['pgbackrest', 'version']),
-      ask(['etcd', '--version']),
-      ask(['haproxy', '-v']),
-    ]);
-    const imageId = (await this.docker.getImage(this.image).inspect()).Id;
-    this.cachedVersions = { postgres, patroni, pgbackrest, etcd, haproxy, image: this.image, imageId };
-    return this.cachedVersions;
   }
 
   async archivedWal(): Promise<string[]> {

@@ -151,10 +151,10 @@ export async function provisionStack(
 }
 
 // uid/gid of the postgres user in the node image (Debian's postgresql-common creates it first).
-const POSTGRES_UID = 102;
-const POSTGRES_GID = 104;
+export const POSTGRES_UID = 102;
+export const POSTGRES_GID = 104;
 
-const NODE_START_SCRIPT = `#!/bin/sh
+export const NODE_START_SCRIPT = `#!/bin/sh
 # Database node: pgBackRest's TLS server (for backups taken from the repository
 # host) beside Patroni, which runs PostgreSQL. docker-init is PID 1 and reaps.
 set -eu
@@ -165,14 +165,14 @@ $as_postgres pgbackrest server &
 exec $as_postgres patroni /etc/patroni/patroni.yml
 `;
 
-interface MemberSpec {
+export interface MemberSpec {
   cmd: string[];
   tls?: boolean;
   ports?: Record<string, number>;
   files?: Array<{ path: string; content: string; mode?: number; uid?: number; gid?: number }>;
 }
 
-async function startMember(
+export async function startMember(
   docker: Docker,
   image: string,
   runId: string,
@@ -259,7 +259,7 @@ export function clusterProblem(cluster: PatroniCluster, options: LocalStackOptio
   return undefined;
 }
 
-async function waitForHealthyCluster(
+export async function waitForHealthyCluster(
   apis: PatroniApi[],
   options: LocalStackOptions,
   progress: Progress,

@@ -103,6 +103,13 @@ export function recoveryOptions(target: RecoveryTarget): string[] {
   }
 }
 
+/** The recovery options, quoted for a POSIX shell script. */
+export function quotedRecoveryOptions(target: RecoveryTarget): string {
+  return recoveryOptions(target)
+    .map((o) => `'${o.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+}
+
 /** ISO 8601 as PostgreSQL prints a timestamptz in UTC, which recovery_target_time reads. */
 function pgTimestamp(iso: string): string {
   return new Date(iso).toISOString().replace('T', ' ').replace('Z', '+00');
@@ -114,7 +121,7 @@ function pgTimestamp(iso: string): string {
  * stanza it came from, no synchronous standby to wait for).
  */
 function restoreScript(target: RecoveryTarget, name: string): string {
-  const quoted = recoveryOptions(target).map((o) => `'${o.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quoted = quotedRecoveryOptions(target);
   return `#!/bin/sh
 set -eu
 install -d -o postgres -g postgres -m 700 ${DATA_DIR}
@@ -126,7 +133,7 @@ exec $as_postgres postgres -D ${DATA_DIR} -c listen_addresses='*' -c archive_mod
 }
 
 /** Asks over the container's own socket, as postgres: no password is needed, none crosses anything. */
-async function waitForPromotion(container: Docker.Container, timeoutMs: number): Promise<RestoredCluster['reached']> {
+export async function waitForPromotion(container: Docker.Container, timeoutMs: number): Promise<RestoredCluster['reached']> {
   const deadline = performance.now() + timeoutMs;
   let last = 'not started';
   const sql = `SELECT pg_is_in_recovery(),
