@@ -49,6 +49,21 @@ describe('checkRecovery', () => {
     expect(unmeasured.rejoin_seconds).toBeUndefined();
   });
 
+  it('says the new timeline\'s archive does not apply to a stack that never archived, and still waits for one whose archiver stalls', () => {
+    const unarchived = killAndFailover();
+    const withoutArchive = new CannedHistory();
+    for (const e of unarchived.events()) if (e.type !== 'archive') withoutArchive.add(e.t, e);
+    const none = checkRecovery(withoutArchive.events());
+    expect(none.metrics.archive_resumed_seconds).toBeNull();
+    expect(none.unmeasured.archive_resumed_seconds).toBe('the stack does not archive (no archiver was sampled)');
+    // Sampled, but nothing of the new timeline archived: null, and a threshold on it fails.
+    const stalled = new CannedHistory();
+    for (const e of unarchived.events()) if (e.type !== 'archive' || e.lastArchivedWal === '00000002.history') stalled.add(e.t, e);
+    const stuck = checkRecovery(stalled.events());
+    expect(stuck.metrics.archive_resumed_seconds).toBeNull();
+    expect(stuck.unmeasured.archive_resumed_seconds).toBeUndefined();
+  });
+
   it('does not count a shape without the synchronous standby as restored', () => {
     const h = killAndFailover();
     round(h, 40_000, 'pg-b', ['pg-c', 'pg-a'], { syncState: 'async' });
@@ -76,7 +91,7 @@ describe('checkRecovery', () => {
     expect(unmeasured.rejoin_seconds).toBe('the primary kept its role (no failover)');
     expect(unmeasured.archive_resumed_seconds).toBe('no new timeline (no promotion)');
     expect(unmeasured.rto_expected_max_seconds).toContain('predicts no RTO');
-    expect(unmeasured.failover_backup_seconds).toContain('no failover');
+    expect(unmeasured.failover_backup_seconds).toContain('no backup was taken after a failover');
   });
 
   it('reports the backup after the failover, and a failed one as null', () => {

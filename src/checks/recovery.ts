@@ -84,7 +84,7 @@ export function checkRecovery(
     const rto = rtoSeconds.get(f.fault);
     return rto === undefined || rto === null ? null : seconds((rto - f.expected!.maxSeconds) * 1000);
   });
-  if (!failoverBackup) unmeasured.failover_backup_seconds = 'no failover happened, so no backup was taken after one';
+  if (!failoverBackup) unmeasured.failover_backup_seconds = 'no backup was taken after a failover (none happened, or the stack has no repository of its own)';
 
   const latencies = records.map((r) => (r.appliedT === null ? null : seconds(r.appliedT - r.injectT)));
   return {
@@ -149,6 +149,9 @@ function faultRecovery(record: FaultRecord, history: readonly HistoryEvent[], sh
   }
   if (primaryBefore === null || !primaryChanged) base.notApplicable.rejoin = 'the primary kept its role (no failover)';
   if (!newTimeline && base.archiveResumedSeconds === null) base.notApplicable.archiveResumed = 'no new timeline (no promotion)';
+  else if (base.archiveResumedSeconds === null && !history.some((e) => e.type === 'archive')) {
+    base.notApplicable.archiveResumed = 'the stack does not archive (no archiver was sampled)';
+  }
   return base;
 }
 

@@ -65,6 +65,31 @@ export interface RestoreRead {
   unexpected: EvidenceList<string>;
   /** Where the restored instance says recovery stopped. */
   reached: { timeline: number | null; lsn: string | null; lastCommitAt: string | null };
+  /** A cluster restore: seconds from the restore command until every restored replica streamed, or why that is unknown. */
+  ha?: { seconds: number } | { error: string };
+  /** A cluster restore: every restored instance's rows, read after it replayed up to the restored primary, against the primary's. */
+  instances?: RestoredInstanceRows[];
+  /** The drill run inside the restored cluster, judged by its own thresholds. */
+  drill?: RestoredDrillOutcome;
+}
+
+/** One restored instance's rows: the same count and the same md5 over the sorted keys as the restored primary, or not, or unread. */
+export interface RestoredInstanceRows {
+  name: string;
+  role: 'primary' | 'replica';
+  rowCount: number | null;
+  checksum: string | null;
+  /** null: unread (see error); never counted as equal or different. */
+  matches: boolean | null;
+  error?: string;
+}
+
+/** How a drill inside a restored cluster ended: its verdict, why, and where its own reports are. */
+export interface RestoredDrillOutcome {
+  verdict: 'pass' | 'fail' | 'inconclusive' | 'skipped' | 'interrupted';
+  reasons: string[];
+  /** Its report folder, relative to the run's. */
+  reportDir: string | null;
 }
 
 export type RestoreMetric =
@@ -73,7 +98,10 @@ export type RestoreMetric =
   | 'restore_expected_min'
   | 'restore_expected_max'
   | 'restore_missing_writes'
-  | 'restore_unexpected_writes';
+  | 'restore_unexpected_writes'
+  | 'restore_ha_seconds'
+  | 'restore_instances_differing'
+  | 'restored_drill_failures';
 
 const RESTORE_METRICS: readonly RestoreMetric[] = [
   'restore_seconds',
@@ -82,6 +110,9 @@ const RESTORE_METRICS: readonly RestoreMetric[] = [
   'restore_expected_max',
   'restore_missing_writes',
   'restore_unexpected_writes',
+  'restore_ha_seconds',
+  'restore_instances_differing',
+  'restored_drill_failures',
 ];
 
 export interface RestoreEvidence {
@@ -112,8 +143,11 @@ export function checkRestore(
     return { metrics: Object.fromEntries(RESTORE_METRICS.map((m) => [m, null])) as Record<RestoreMetric, null>, evidence, unmeasured };
   }
   const last = restores[restores.length - 1]!;
+  const cluster = clusterMetrics(restores);
+  Object.assign(unmeasured, cluster.unmeasured);
   return {
     metrics: {
+      ...cluster.metrics,
       restore_seconds: Math.max(...restores.map((r) => r.seconds)),
       restore_row_count: last.rowCount,
       restore_expected_min: last.expectedMin,
@@ -124,6 +158,41 @@ export function checkRestore(
     evidence,
     unmeasured,
   };
+}
+
+/**
+ * The cluster restores' own metrics: the slowest one's time until its
+ * replicas streamed, the restored instances whose rows differ from their
+ * restored primary's, and the drills inside them that failed. Anything
+ * unread (a replica that never streamed, an instance that could not be
+ * read, a drill that could not decide) leaves its metric unmeasured.
+ */
+function clusterMetrics(restores: readonly RestoreRead[]): {
+  metrics: Record<'restore_ha_seconds' | 'restore_instances_differing' | 'restored_drill_failures', number | null>;
+  unmeasured: Partial<Record<RestoreMetric, string>>;
+} {
+  const unmeasured: Partial<Record<RestoreMetric, string>> = {};
+  const clusters = restores.filter((r) => r.instances !== undefined);
+  let ha: number | null = null;
+  let differing: number | null = null;
+  if (clusters.length === 0) {
+    unmeasured.restore_ha_seconds = 'no restore into a cluster';
+    unmeasured.restore_instances_differing = 'no restore into a cluster';
+  } else {
+    const noHa = clusters.find((r) => !r.ha || 'error' in r.ha);
+    if (noHa) unmeasured.restore_ha_seconds = `${noHa.name}: ${noHa.ha && 'error' in noHa.ha ? noHa.ha.error : 'the target cannot tell when restored replicas stream'}`;
+    else ha = Math.max(...clusters.map((r) => (r.ha as { seconds: number }).seconds));
+    const unread = clusters.flatMap((r) => r.instances!.filter((i) => i.matches === null).map((i) => `${r.name}: ${i.name} could not be read: ${i.error ?? 'unknown'}`));
+    if (unread.length > 0) unmeasured.restore_instances_differing = unread[0]!;
+    else differing = clusters.reduce((n, r) => n + r.instances!.filter((i) => i.matches === false).length, 0);
+  }
+  const drills = restores.flatMap((r) => (r.drill ? [{ name: r.name, drill: r.drill }] : []));
+  let failures: number | null = null;
+  const undecided = drills.find((d) => d.drill.verdict !== 'pass' && d.drill.verdict !== 'fail');
+  if (drills.length === 0) unmeasured.restored_drill_failures = 'no drill inside a restored cluster';
+  else if (undecided) unmeasured.restored_drill_failures = `the drill inside ${undecided.name} was ${undecided.drill.verdict}: ${undecided.drill.reasons[0] ?? 'no reason given'}`;
+  else failures = drills.filter((d) => d.drill.verdict === 'fail').length;
+  return { metrics: { restore_ha_seconds: ha, restore_instances_differing: differing, restored_drill_failures: failures }, unmeasured };
 }
 
 /** Builds an evidence list from a count and the first keys, as the SQL comparison returns them. */

@@ -87,6 +87,11 @@ function restores(r: RunResult, e: RunEvidence): Block[] {
     const clean = restore.restores.map((x) => x.missing.count + x.unexpected.count === 0);
     out.push(table(t.restores.header, t.restores.rows, { id: 'restores', rowClasses: clean.map((ok) => (ok ? 'good' : 'bad')) }));
   }
+  if (t.instances.rows.length > 0) {
+    out.push(paragraph('Every instance of a restored cluster, read once it replayed up to the restored primary:'));
+    out.push(table(t.instances.header, t.instances.rows, { id: 'restored-instances', rowClasses: t.instances.ok.map((ok) => (ok ? 'good' : 'bad')) }));
+  }
+  if (t.drills.rows.length > 0) out.push(table(t.drills.header, t.drills.rows, { id: 'restored-drills', rowClasses: t.drills.ok.map((ok) => (ok ? 'good' : 'bad')) }));
   if (t.failed.rows.length > 0) out.push(table(t.failed.header, t.failed.rows, { id: 'restores-failed', rowClasses: t.failed.rows.map(() => 'bad') }));
   if (t.backups.rows.length > 0) out.push(paragraph('Backups in the repository after the drill:'), table(t.backups.header, t.backups.rows, { id: 'backups' }));
   const integrity = e.backupIntegrity;

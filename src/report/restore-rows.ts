@@ -6,6 +6,10 @@ export interface RestoreTables {
   restores: { header: string[]; rows: string[][] };
   failed: { header: string[]; rows: string[][] };
   backups: { header: string[]; rows: string[][] };
+  /** Cluster restores: each restored instance against its restored primary. */
+  instances: { header: string[]; rows: string[][]; ok: boolean[] };
+  /** Drills run inside restored clusters: their own verdict and report. */
+  drills: { header: string[]; rows: string[][]; ok: boolean[] };
 }
 
 /**
@@ -29,6 +33,37 @@ export function restoreTables(e: RestoreEvidence): RestoreTables {
         keyCountText(r.missing.count, r.missing.items),
         keyCountText(r.unexpected.count, r.unexpected.items),
       ]),
+    },
+    instances: {
+      header: ['Restore', 'Instance', 'Role', 'Rows', 'Checksum', 'Same rows as the restored primary'],
+      rows: e.restores.flatMap((r) =>
+        (r.instances ?? []).map((i) => [
+          r.name,
+          i.name,
+          i.role,
+          i.rowCount === null ? '?' : String(i.rowCount),
+          i.checksum ?? '?',
+          i.matches === null ? `unknown: ${i.error ?? 'not read'}` : i.matches ? 'yes' : 'NO',
+        ]),
+      ),
+      ok: e.restores.flatMap((r) => (r.instances ?? []).map((i) => i.matches === true)),
+    },
+    drills: {
+      header: ['Restore', 'Replicas streaming', 'Drill inside', 'Why', 'Its report'],
+      rows: e.restores.flatMap((r) =>
+        r.drill || r.ha
+          ? [
+              [
+                r.name,
+                !r.ha ? '-' : 'seconds' in r.ha ? `${r.ha.seconds} s after the restore command` : `unknown: ${r.ha.error}`,
+                r.drill?.verdict ?? 'none',
+                r.drill?.reasons.join('; ') || '-',
+                r.drill?.reportDir ? `${r.drill.reportDir}/report.md` : '-',
+              ],
+            ]
+          : [],
+      ),
+      ok: e.restores.flatMap((r) => (r.drill || r.ha ? [(!r.drill || r.drill.verdict === 'pass') && !!r.ha && 'seconds' in r.ha] : [])),
     },
     failed: { header: ['Restore', 'Why it failed'], rows: e.failed.map((f) => [f.name, f.error]) },
     backups: { header: ['Backup', 'Type', 'Started', 'Finished'], rows: e.backups.map((b) => [b.id, b.type, b.startedAt, b.finishedAt]) },

@@ -12,7 +12,15 @@ const FINAL_READ = { application: 'pgdrill-final-read' };
  * first given time to replay up to the primary's current LSN, so that a
  * difference found later is a divergence, not replication still in flight.
  */
-export async function readFinalRows(target: StartedTarget, primary: string | null, options: { verifyBackups?: boolean } = {}): Promise<FinalReads> {
+export async function readFinalRows(
+  target: StartedTarget,
+  primary: string | null,
+  options: {
+    verifyBackups?: boolean;
+    /** Only rows whose key starts with this (a drill inside a restored cluster: the restored rows were checked by the restore). */
+    keyPrefix?: string;
+  } = {},
+): Promise<FinalReads> {
   let primaryLsn: string | null = null;
   const primaryEndpoint = target.instances.find((i) => i.name === primary);
   if (primaryEndpoint) {
@@ -26,7 +34,10 @@ export async function readFinalRows(target: StartedTarget, primary: string | nul
       try {
         const keys = await withClient(instance.connection, FINAL_READ, async (c) => {
           if (instance.name !== primary && primaryLsn !== null) await waitForReplay(c, primaryLsn, instance.name);
-          const { rows } = await c.query<{ key: string }>(`SELECT key FROM ${WRITES_TABLE}`);
+          const { rows } =
+            options.keyPrefix === undefined
+              ? await c.query<{ key: string }>(`SELECT key FROM ${WRITES_TABLE}`)
+              : await c.query<{ key: string }>(`SELECT key FROM ${WRITES_TABLE} WHERE starts_with(key, $1)`, [options.keyPrefix]);
           return new Set(rows.map((r) => r.key));
         });
         return { instance: instance.name, keys: { keys: () => keys } };

@@ -1,11 +1,13 @@
 import type pg from 'pg';
-import { classifyForRestore, keyList, type RestoreExpectation, type RestoreRead } from '../checks/restore.ts';
-import { connectClient } from '../postgres/client.ts';
+import { classifyForRestore, keyList, type RestoredInstanceRows, type RestoreExpectation, type RestoreRead } from '../checks/restore.ts';
+import { connectClient, withClient } from '../postgres/client.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import type { RestoredCluster } from '../targets/target.ts';
 import { WRITES_TABLE } from '../postgres/writes-table.ts';
 
 const BATCH = 20_000;
+/** The restored rows' count and md5 over their sorted keys. */
+const SUMMARY_SQL = `SELECT count(*) AS rows, md5(coalesce(string_agg(key, ',' ORDER BY key), '')) AS checksum FROM ${WRITES_TABLE}`;
 const EVIDENCE = 1_000;
 const CODES: Record<RestoreExpectation, string> = { must: 'm', 'must-not': 'n', either: 'e' };
 
@@ -67,9 +69,7 @@ export async function readRestore(
     }
     await client.query('ANALYZE pgdrill_expected');
 
-    const summary = await client.query<{ rows: string; checksum: string | null }>(
-      `SELECT count(*) AS rows, md5(coalesce(string_agg(key, ',' ORDER BY key), '')) AS checksum FROM ${WRITES_TABLE}`,
-    );
+    const summary = await client.query<{ rows: string; checksum: string | null }>(SUMMARY_SQL);
     const missing = await keysAndCount(
       client,
       `FROM pgdrill_expected e WHERE e.expect = 'm' AND NOT EXISTS (SELECT 1 FROM ${WRITES_TABLE} w WHERE w.key = e.key)`,
@@ -102,4 +102,39 @@ async function keysAndCount(client: pg.Client, fromWhere: string, keyColumn: str
   const count = await client.query<{ n: string }>(`SELECT count(*) AS n ${fromWhere}`);
   const first = await client.query<{ key: string }>(`SELECT ${keyColumn} AS key ${fromWhere} ORDER BY 1 LIMIT ${EVIDENCE}`);
   return keyList(Number(count.rows[0]!.n), first.rows.map((r) => r.key));
+}
+
+const CATCH_UP_MS = 60_000;
+
+/**
+ * A cluster restore's ledger check on every instance: the primary was
+ * compared with the ledger; each restored replica, once it replayed up to
+ * the primary's current LSN, must hold the same rows (count and md5 over
+ * the sorted keys), which makes the same ledger verdict hold for it.
+ */
+export async function readRestoredInstances(restored: Pick<RestoredCluster, 'primary' | 'instances'>, primary: Pick<RestoreRead, 'rowCount' | 'checksum'>): Promise<RestoredInstanceRows[]> {
+  const primaryLsn = await withClient(restored.primary, { application: 'pgdrill-restore-check' }, async (c) => (await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn);
+  return Promise.all(
+    restored.instances.map(async (instance): Promise<RestoredInstanceRows> => {
+      const isPrimary = instance.connection.port === restored.primary.port && instance.connection.host === restored.primary.host;
+      if (isPrimary) return { name: instance.name, role: 'primary', rowCount: primary.rowCount, checksum: primary.checksum, matches: true };
+      try {
+        return await withClient(instance.connection, { application: 'pgdrill-restore-check' }, async (c) => {
+          const deadline = performance.now() + CATCH_UP_MS;
+          for (;;) {
+            const { rows } = await c.query<{ caught_up: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [primaryLsn]);
+            if (rows[0]?.caught_up) break;
+            if (performance.now() > deadline) throw new Error(`it did not replay up to the restored primary's LSN ${primaryLsn} within ${CATCH_UP_MS / 1000}s`);
+            await new Promise((r) => setTimeout(r, 250));
+          }
+          const summary = await c.query<{ rows: string; checksum: string | null }>(SUMMARY_SQL);
+          const rowCount = Number(summary.rows[0]!.rows);
+          const checksum = summary.rows[0]!.checksum ?? '';
+          return { name: instance.name, role: 'replica', rowCount, checksum, matches: rowCount === primary.rowCount && checksum === primary.checksum };
+        });
+      } catch (error) {
+        return { name: instance.name, role: 'replica', rowCount: null, checksum: null, matches: null, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
 }

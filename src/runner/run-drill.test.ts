@@ -200,4 +200,17 @@ describe('runDrill on the fake target', () => {
     expect(result.metrics.deleted_by_scenario).toBeGreaterThan(5);
     expect(result.metrics.lost_writes).toBe(0);
   });
+
+  it('is inconclusive, never a pass, when a cluster restore cannot say when its replicas stream or run the drill inside it', async () => {
+    const { result } = await drill({
+      steps: [wait('1s'), mark('T'), wait('1s'), restore('T', { shape: 'cluster', drill: { steps: [wait('1s')], thresholds: ['lost_writes == 0'] } })],
+      thresholds: ['restore_missing_writes == 0', 'restore_ha_seconds <= 60', 'restored_drill_failures == 0'],
+    });
+    expect(result.metrics.restore_missing_writes).toBe(0);
+    expect(result.metrics.restore_ha_seconds).toBeNull();
+    expect(result.metrics.restored_drill_failures).toBeNull();
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.verdictReasons.join('; ')).toMatch(/cannot tell when a restored cluster's replicas stream/);
+    expect(result.verdictReasons.join('; ')).toMatch(/the drill inside restore-1 was inconclusive: the local target cannot run a drill inside a restored cluster/);
+  });
 });

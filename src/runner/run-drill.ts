@@ -29,6 +29,9 @@ import { awaitRecoveryToTheEnd, backupAfterFailover } from './recovery-end.ts';
 import { awaitSteadyState } from './steady-state.ts';
 import { waitUntilSettled } from './settle.ts';
 import { runStep, type DrillHooks, type RestoreOutcome, type StepContext } from './steps.ts';
+import type { RestoredDrillOutcome } from '../checks/restore.ts';
+import type { RestoreStep, Scenario } from '../scenario/types.ts';
+import type { StartedTarget } from '../targets/target.ts';
 import { DrillSkipped, unsupportedSteps } from './unsupported.ts';
 
 export interface DrillOptions {
@@ -51,6 +54,12 @@ export interface DrillOptions {
   hooks?: DrillHooks;
   /** Bounds of the run's waits, in ms (tests shorten them). */
   timeouts?: Partial<DrillTimeouts>;
+  /**
+   * The final reads count only this run's own rows (key prefix `${runId}-`):
+   * a drill inside a restored cluster, whose restored rows the restore's
+   * own check already compared with the source's ledger.
+   */
+  onlyOwnRows?: boolean;
 }
 
 export interface DrillTimeouts {
@@ -132,7 +141,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
       await workload.start();
       observers.push(
         new InstanceProbe({ instances: target.instances, record }),
-        new ArchiveSampler({ instances: target.instances, record }),
+        ...(target.archives === false ? [] : [new ArchiveSampler({ instances: target.instances, record })]),
         new LagSampler({ instances: target.instances, record }),
       );
       for (const o of observers) o.start();
@@ -175,6 +184,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
       restores,
       progress,
       ...(options.hooks ? { hooks: options.hooks } : {}),
+      drillRestored: (restored, step) => drillInsideRestored(options, scenario, restored, step),
     };
     await phase('steps', async () => {
       for (const [index, step] of scenario.steps.entries()) {
@@ -208,7 +218,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
       await options.hooks?.beforeVerify?.(target);
       // Every PITR drill ends with the repository's own integrity check.
       const verifyBackups = scenario.steps.some((s) => s.kind === 'backup' || s.kind === 'restore');
-      const finalReads = await readFinalRows(target, settled.topology?.primary ?? null, { verifyBackups });
+      const finalReads = await readFinalRows(target, settled.topology?.primary ?? null, {
+        verifyBackups,
+        ...(options.onlyOwnRows ? { keyPrefix: `${options.runId}-` } : {}),
+      });
       analysis = await analyzeRun(recorder.events(), { ...finalReads, restores });
     });
   } catch (error) {
@@ -247,6 +260,45 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   recorder.close();
   const reporters = await progress.phase('report', () => publishRun(result, { ...options.publish, reportDir: options.reportDir }));
   return { result, reportDir: options.reportDir, reporters };
+}
+
+/**
+ * A restore step's drill inside the restored cluster: a drill of its own on
+ * the restored cluster as its target (its own workload, history, checks,
+ * thresholds and reports, in <reportDir>/<restore name>/). The restored
+ * cluster is removed by the restore step, not here; the inner drill's
+ * heals run at its own end.
+ */
+async function drillInsideRestored(
+  options: DrillOptions,
+  scenario: Scenario,
+  restored: StartedTarget,
+  step: RestoreStep & { drill: NonNullable<RestoreStep['drill']> },
+): Promise<RestoredDrillOutcome> {
+  const loaded: LoadedScenario = {
+    ...options.loaded,
+    scenario: { ...scenario, name: `${scenario.name}/${step.name}`, steps: step.drill.steps, thresholds: step.drill.thresholds },
+  };
+  const target: ConfiguredTarget = {
+    kind: options.target.kind,
+    capabilities: () => options.target.capabilities(),
+    preflight: async () => undefined,
+    start: async () => restored,
+    cleanup: async () => '',
+  };
+  const inner = await runDrill({
+    loaded,
+    target,
+    runId: `${options.runId}-${step.name}`,
+    reportDir: join(options.reportDir, step.name),
+    keep: false,
+    progress: options.progress,
+    signal: options.signal,
+    teardowns: new TeardownStack(),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    onlyOwnRows: true,
+  });
+  return { verdict: inner.result.verdict, reasons: inner.result.verdictReasons, reportDir: step.name };
 }
 
 /** Warm-up ends at the first acknowledged write: a drill whose writes never succeed measures nothing. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RestoreRead } from '../checks/restore.ts';
+import type { RestoredDrillOutcome, RestoreRead } from '../checks/restore.ts';
 import type { ActiveFault, FaultContext } from '../faults/fault.ts';
 import { injectFault } from '../faults/inject.ts';
 import type { HistoryBody, HistoryEvent } from '../history/events.ts';
@@ -10,7 +10,7 @@ import type { RestoreStep, Step } from '../scenario/types.ts';
 import type { FaultPrimitives } from '../targets/fault-primitives.ts';
 import type { RecoveryTarget, RestoredCluster, StartedTarget } from '../targets/target.ts';
 import { DrillInconclusive } from '../lifecycle/drill-inconclusive.ts';
-import { readRestore } from './restore-read.ts';
+import { readRestore, readRestoredInstances } from './restore-read.ts';
 import { waitUntilSettled } from './settle.ts';
 import type { TeardownStack } from '../lifecycle/teardown-stack.ts';
 
@@ -37,7 +37,12 @@ export interface StepContext {
   restores: RestoreOutcome[];
   progress: Progress;
   hooks?: DrillHooks;
+  /** Runs a restore step's drill inside the restored cluster (set by the runner; absent: such a drill is inconclusive). */
+  drillRestored?: (restored: StartedTarget, step: RestoreStep & { drill: NonNullable<RestoreStep['drill']> }) => Promise<RestoredDrillOutcome>;
 }
+
+/** Until a restored cluster's replicas stream from its primary. */
+const RESTORED_REPLICAS_MS = 300_000;
 
 /** Runs one step; returns a line of detail for the history when the step has one (a backup's label, rows deleted). */
 export async function runStep(step: Step, s: StepContext): Promise<string | undefined> {
@@ -105,27 +110,44 @@ async function runSql(target: StartedTarget, statement: string, record: (body: H
 }
 
 /**
- * Restores into a fresh instance, measures the restore's own duration,
- * compares the restored rows with the ledger, and removes the instance. A
- * failed restore is kept as an outcome (the check is then unmeasured) and
- * the drill goes on.
+ * Restores into fresh instances, measures the restore's own duration,
+ * compares the restored rows with the ledger, and removes them. A cluster
+ * restore also waits for its replicas (restore_ha_seconds), checks that each
+ * holds the restored primary's rows, then runs the step's drill inside the
+ * cluster. A failed restore is kept as an outcome (the check is then
+ * unmeasured) and the drill goes on.
  */
 async function restore(step: RestoreStep, s: StepContext): Promise<string> {
   if (!s.target.backups) throw new DrillInconclusive(`the ${s.target.kind} target cannot restore`);
   const { target, targetMs, mode, label } = recoveryTarget(step, s.history());
   let restored: RestoredCluster | undefined;
-  const removeNow = s.teardowns.defer(`remove restored instance ${step.name}`, async () => restored?.teardown());
+  const removeNow = s.teardowns.defer(`remove restored ${step.shape === 'cluster' ? 'cluster' : 'instance'} ${step.name}`, async () => restored?.teardown());
   const started = performance.now();
+  const since = (): number => Math.round(performance.now() - started) / 1000;
   try {
-    restored = await s.target.backups.restore({ target, shape: 'single', name: step.name });
-    const seconds = Math.round(performance.now() - started) / 1000;
+    restored = await s.target.backups.restore({ target, shape: step.shape, name: step.name });
+    const seconds = since();
     s.progress.note(`${step.name} restored in ${seconds}s (timeline ${restored.reached.timeline ?? '?'}, last commit ${restored.reached.lastCommitAt ?? 'unknown'})`);
+    const ha = step.shape === 'cluster' ? await awaitRestoredReplicas(restored, since, s) : undefined;
     await s.hooks?.afterRestore?.(restored);
     const judgeAt = targetMs ?? (restored.reached.lastCommitAt ? Date.parse(restored.reached.lastCommitAt) : Date.now());
     const deletions = s.history().flatMap((e) => (e.type === 'rows-deleted' ? [{ keys: e.keys, atMs: Date.parse(e.wall) }] : []));
-    const read = await readRestore(restored, s.history(), { name: step.name, target: label, targetMs: judgeAt, mode, seconds, deletions });
+    const read: RestoreRead = await readRestore(restored, s.history(), { name: step.name, target: label, targetMs: judgeAt, mode, seconds, deletions });
+    let detail = `${step.name}: ${read.rowCount} rows in ${seconds}s, ${read.missing.count} missing, ${read.unexpected.count} unexpected`;
+    if (ha) {
+      read.ha = ha;
+      read.instances = await readRestoredInstances(restored, read);
+      const differing = read.instances.filter((i) => i.matches !== true).map((i) => i.name);
+      detail += `; ${read.instances.length} instances${'seconds' in ha ? `, replicas streaming at ${ha.seconds}s` : ''}${differing.length ? `, not matching the primary: ${differing.join(', ')}` : ', all holding the same rows'}`;
+    }
+    if (step.drill) {
+      s.signal.throwIfAborted();
+      read.drill = await drillInside(restored, { ...step, drill: step.drill }, s);
+      s.signal.throwIfAborted();
+      detail += `; drill inside: ${read.drill.verdict}`;
+    }
     s.restores.push(read);
-    return `${step.name}: ${read.rowCount} rows in ${seconds}s, ${read.missing.count} missing, ${read.unexpected.count} unexpected`;
+    return detail;
   } catch (error) {
     if (s.signal.aborted) throw error;
     const message = error instanceof Error ? error.message : String(error);
@@ -134,6 +156,31 @@ async function restore(step: RestoreStep, s: StepContext): Promise<string> {
   } finally {
     await removeNow();
   }
+}
+
+/** When every restored replica streams, as seconds since the restore command, or why it is unknown. */
+async function awaitRestoredReplicas(restored: RestoredCluster, since: () => number, s: StepContext): Promise<NonNullable<RestoreRead['ha']>> {
+  if (!restored.awaitReplicas) return { error: `the ${s.target.kind} target cannot tell when a restored cluster's replicas stream` };
+  try {
+    await restored.awaitReplicas(RESTORED_REPLICAS_MS, s.signal);
+    const seconds = since();
+    s.progress.note(`${restored.name}: every replica streaming at ${seconds}s`);
+    return { seconds };
+  } catch (error) {
+    if (s.signal.aborted) throw error;
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The step's drill inside the restored cluster; inconclusive where the target or the runner cannot run one. */
+async function drillInside(
+  restored: RestoredCluster,
+  step: RestoreStep & { drill: NonNullable<RestoreStep['drill']> },
+  s: StepContext,
+): Promise<RestoredDrillOutcome> {
+  if (!restored.target) return { verdict: 'inconclusive', reasons: [`the ${s.target.kind} target cannot run a drill inside a restored cluster`], reportDir: null };
+  if (!s.drillRestored) return { verdict: 'inconclusive', reasons: ['this runner cannot run a drill inside a restored cluster'], reportDir: null };
+  return s.drillRestored(restored.target, step);
 }
 
 /** The recovery target, and the time writes are judged against (null: the restored instance's last commit). */

@@ -21,10 +21,15 @@ const state = useTempStateDir();
 const reportRoot = mkdtempSync(join(tmpdir(), 'pgdrill-e2e-pitr-'));
 
 async function drill(name: string): Promise<RunResult> {
+  return (await drillWithDir(name)).report;
+}
+
+async function drillWithDir(name: string): Promise<{ report: RunResult; dir: string }> {
   const result = await runCli(['run', name, '--report-dir', reportRoot], { PGDRILL_STATE_DIR: state });
   const dir = /report: (\S+)report\.md/.exec(result.stdout)?.[1];
   if (!dir) throw new Error(`no report path in the output of pgdrill run ${name}:\n${result.stdout}\n${result.stderr}`);
-  return JSON.parse(readFileSync(join(process.cwd(), dir, 'report.json'), 'utf8')) as RunResult;
+  const full = join(process.cwd(), dir);
+  return { report: JSON.parse(readFileSync(join(full, 'report.json'), 'utf8')) as RunResult, dir: full };
 }
 
 function expectRestorePass(report: RunResult): void {
@@ -38,14 +43,33 @@ function expectRestorePass(report: RunResult): void {
 }
 
 describe('PITR drills', () => {
-  it('pitr-bad-delete: the restore to T holds every write acknowledged before T and none after', async () => {
-    const report = await drill('pitr-bad-delete');
+  // pitr-bad-delete's restore into a full cluster covers its single-instance form too (the tampered test below restores a single instance).
+  it('pitr-bad-delete-cluster: the 3-zone cluster restored to T holds, on every instance, every write acknowledged before T and none after; a primary kill inside it passes', async () => {
+    const { report, dir } = await drillWithDir('pitr-bad-delete-cluster');
     expectRestorePass(report);
     expect(report.metrics.restore_expected_min).toBeGreaterThan(500);
     // The live cluster: the DELETE's rows are the scenario's own, not lost writes; the repository verifies clean.
     expect(report.metrics.lost_writes).toBe(0);
     expect(report.metrics.deleted_by_scenario).toBeGreaterThan(500);
     expect(report.metrics.backup_verify_errors).toBe(0);
+    const restored = report.evidence!.restore.restores[0]!;
+    expect(restored.instances?.map((i) => [i.name, i.matches, i.rowCount])).toEqual(
+      ['a', 'b', 'c'].map((zone) => [`restore-1-${zone}`, true, report.metrics.restore_row_count]),
+    );
+    expect(restored.instances?.filter((i) => i.role === 'primary')).toHaveLength(1);
+    expect(report.metrics.restore_ha_seconds).toBeGreaterThanOrEqual(report.metrics.restore_seconds!);
+    expect(report.metrics.restore_instances_differing).toBe(0);
+    // The drill inside the restored cluster: its own report, a real failover there.
+    expect(restored.drill).toMatchObject({ verdict: 'pass', reportDir: 'restore-1' });
+    expect(report.metrics.restored_drill_failures).toBe(0);
+    const inner = JSON.parse(readFileSync(join(dir, 'restore-1', 'report.json'), 'utf8')) as RunResult;
+    expect(inner.runId).toBe(`${report.runId}-restore-1`);
+    expect(inner.verdict, inner.verdictReasons.join('; ')).toBe('pass');
+    expect(inner.metrics.rto_seconds).toBeGreaterThan(0);
+    expect(inner.metrics.lost_writes).toBe(0);
+    expect(inner.metrics.rejoin_seconds).toBeGreaterThan(0);
+    // Its final read counts its own writes only: the restored rows were the restore's check.
+    expect(inner.metrics.unexpected_writes).toBe(0);
   });
 
   it('pitr-latest: after a failover, a restore to the end of WAL holds every acknowledged write', async () => {
