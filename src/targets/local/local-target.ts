@@ -12,7 +12,7 @@ import { ensureNodeImage } from './node-image.ts';
 import { provisionStack, type ProvisionedStack } from './provision.ts';
 import { removeRunResources } from './run-resources.ts';
 import { endpointUrl, removeRunFiles, writeRunFiles, type RunFiles, type RunRecord } from './run-state.ts';
-import { newSecrets, secretValues, type StackSecrets } from './secrets.ts';
+import { newSecrets, type StackSecrets } from './secrets.ts';
 import { validateLocalOptions, type LocalStackOptions } from './stack-options.ts';
 
 export interface StartLocalTargetArgs {
@@ -58,11 +58,11 @@ export class LocalTarget extends PatroniStackView implements StartedTarget {
     options: LocalStackOptions,
     image: string,
     stack: ProvisionedStack,
-    private readonly stackSecrets: StackSecrets,
+    stackSecrets: StackSecrets,
     readonly record: RunRecord,
     readonly files: RunFiles,
   ) {
-    super(docker, options, image, stack);
+    super(docker, options, image, stack, stackSecrets);
     this.backups = new LocalBackups(
       docker,
       image,
@@ -82,10 +82,6 @@ export class LocalTarget extends PatroniStackView implements StartedTarget {
       timeoutMs: 30_000,
     });
     return result.stdout.split('\n').filter((line) => line.length > 0);
-  }
-
-  secrets(): readonly string[] {
-    return secretValues(this.stackSecrets);
   }
 
   async teardown(): Promise<void> {

@@ -8,13 +8,14 @@ import { LocalFaultPrimitives } from './local-faults.ts';
 import { PatroniApi } from './patroni-api.ts';
 import { topologyFromCluster } from './patroni-topology.ts';
 import type { ProvisionedStack } from './provision.ts';
+import { secretValues, type StackSecrets } from './secrets.ts';
 import type { LocalStackOptions } from './stack-options.ts';
 
 /**
  * What every Patroni cluster pgdrill runs on Docker offers a drill, whether
  * it is a run's own stack or a cluster restored beside it: its endpoints,
  * the fault primitives aimed at its members, the topology Patroni reports,
- * the RTO its timings predict and the versions of its pieces.
+ * the RTO its timings predict, the versions of its pieces and its secrets.
  */
 export class PatroniStackView {
   readonly kind = 'local' as const;
@@ -26,8 +27,14 @@ export class PatroniStackView {
     readonly options: LocalStackOptions,
     readonly image: string,
     readonly stack: ProvisionedStack,
+    protected readonly stackSecrets: StackSecrets,
   ) {
     this.faults = new LocalFaultPrimitives(docker, stack.layout, (instance) => this.patroni(instance));
+  }
+
+  /** Every secret of the stack, so outputs can be checked and scrubbed. */
+  secrets(): readonly string[] {
+    return secretValues(this.stackSecrets);
   }
 
   get runId(): string {

@@ -19,7 +19,7 @@ import {
   type ProvisionedStack,
 } from './provision.ts';
 import { quotedRecoveryOptions, waitForPromotion } from './scratch-restore.ts';
-import { APP_DATABASE, APP_USER, secretValues, type StackSecrets } from './secrets.ts';
+import { APP_DATABASE, APP_USER, type StackSecrets } from './secrets.ts';
 import { STANZA, type StackLayout, type StackMember } from './stack-layout.ts';
 import type { LocalStackOptions } from './stack-options.ts';
 
@@ -203,18 +203,14 @@ export class RestoredLocalTarget extends PatroniStackView implements StartedTarg
     options: LocalStackOptions,
     image: string,
     stack: ProvisionedStack,
-    private readonly stackSecrets: StackSecrets,
+    secrets: StackSecrets,
     private readonly remove: () => Promise<void>,
   ) {
-    super(docker, options, image, stack);
+    super(docker, options, image, stack, secrets);
   }
 
   /** A restored cluster does not archive (archive_mode off): no archiver to sample. */
   readonly archives = false;
-
-  secrets(): readonly string[] {
-    return secretValues(this.stackSecrets);
-  }
 
   teardown(): Promise<void> {
     return this.remove();
