@@ -13,14 +13,19 @@ export interface RestoreAssertion {
 
 export interface RestoreTestConfig {
   file: string;
-  /** Where the repository is: on local, a stack's run id. */
-  source: { run: string };
+  /** Where the repository is: a local stack's run id, or an existing CloudNativePG Cluster whose backups are read. */
+  source: RestoreTestSource;
+  /** The pgBackRest stanza (local source only). */
   stanza: string;
   /** 'latest' (the end of the archived WAL) or an ISO 8601 time. */
   target: string;
   assertions: RestoreAssertion[];
   thresholds: Threshold[];
 }
+
+export type RestoreTestSource =
+  | { kind: 'local'; run: string }
+  | { kind: 'kubernetes'; cluster: string; namespace: string; context?: string };
 
 const KEYS = ['source', 'stanza', 'target', 'assertions', 'thresholds'];
 
@@ -39,10 +44,8 @@ export function loadRestoreTestConfig(path: string): RestoreTestConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${path}: expected a JSON object with ${KEYS.join(', ')}`);
   const c = raw as Record<string, unknown>;
   for (const key of Object.keys(c)) if (!KEYS.includes(key)) throw new UsageError(`${path}: unknown field "${key}" (expected ${KEYS.join(', ')}); a restore test reads the repository and nothing else`);
-  const source = c.source as Record<string, unknown> | undefined;
-  if (!source || typeof source !== 'object' || typeof source.run !== 'string' || Object.keys(source).some((k) => k !== 'run')) {
-    throw new UsageError(`${path}: "source" must be { "run": "<run id of a local stack>" } (the only repository source on the local target)`);
-  }
+  const source = parseSource(path, c.source);
+  if (source.kind === 'kubernetes' && c.stanza !== undefined) throw new UsageError(`${path}: "stanza" applies to a local source only; a kubernetes source reads the Cluster's own backup configuration`);
   const target = c.target === undefined ? 'latest' : c.target;
   if (typeof target !== 'string' || (target !== 'latest' && Number.isNaN(Date.parse(target)))) {
     throw new UsageError(`${path}: "target" must be "latest" or an ISO 8601 time such as 2026-12-02T05:00:00Z (got ${JSON.stringify(target)})`);
@@ -58,7 +61,7 @@ export function loadRestoreTestConfig(path: string): RestoreTestConfig {
   }
   return {
     file: path,
-    source: { run: source.run },
+    source,
     stanza,
     target,
     assertions,
@@ -70,6 +73,28 @@ export function loadRestoreTestConfig(path: string): RestoreTestConfig {
       }
     }),
   };
+}
+
+const SOURCE_SHAPES = '{ "run": "<run id of a local stack>" } or { "kubernetes": { "cluster": "<Cluster name>", "namespace": "<its namespace>", "context"?: "<kube context>" } }';
+/** A Kubernetes object name (RFC 1123 label: what a Cluster and a namespace may be called). */
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function parseSource(path: string, raw: unknown): RestoreTestSource {
+  const s = raw as Record<string, unknown> | undefined;
+  if (!s || typeof s !== 'object' || Array.isArray(s) || Object.keys(s).length !== 1) throw new UsageError(`${path}: "source" must be ${SOURCE_SHAPES}`);
+  if ('run' in s) {
+    if (typeof s.run !== 'string' || s.run === '') throw new UsageError(`${path}: "source.run" must be the run id of a local stack`);
+    return { kind: 'local', run: s.run };
+  }
+  if (!('kubernetes' in s)) throw new UsageError(`${path}: "source" must be ${SOURCE_SHAPES}`);
+  const k = s.kubernetes as Record<string, unknown> | undefined;
+  if (!k || typeof k !== 'object' || Array.isArray(k)) throw new UsageError(`${path}: "source.kubernetes" must be { "cluster", "namespace", "context"? }`);
+  for (const key of Object.keys(k)) if (!['cluster', 'namespace', 'context'].includes(key)) throw new UsageError(`${path}: unknown field "source.kubernetes.${key}" (expected cluster, namespace, context)`);
+  for (const key of ['cluster', 'namespace'] as const) {
+    if (typeof k[key] !== 'string' || !KUBE_NAME.test(k[key])) throw new UsageError(`${path}: "source.kubernetes.${key}" must be a Kubernetes name such as pg-main (got ${JSON.stringify(k[key])})`);
+  }
+  if (k.context !== undefined && (typeof k.context !== 'string' || k.context === '')) throw new UsageError(`${path}: "source.kubernetes.context" must be the name of a kube context`);
+  return { kind: 'kubernetes', cluster: k.cluster as string, namespace: k.namespace as string, ...(typeof k.context === 'string' ? { context: k.context } : {}) };
 }
 
 function loadAssertions(file: string): RestoreAssertion[] {

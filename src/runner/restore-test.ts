@@ -56,7 +56,7 @@ export async function runRestoreTest(options: RestoreTestOptions): Promise<Resto
   const recorder = new HistoryRecorder(join(options.reportDir, HISTORY_FILE), clock);
   const record = (body: HistoryBody): void => void recorder.record(body);
   const startedAt = new Date().toISOString();
-  record({ type: 'run-start', runId: options.runId, scenario: 'restore-test', target: 'local' });
+  record({ type: 'run-start', runId: options.runId, scenario: 'restore-test', target: config.source.kind });
   const phase = async <T>(name: PhaseName, work: () => Promise<T>): Promise<T> => {
     record({ type: 'phase', phase: name, edge: 'begin' });
     try {
@@ -95,7 +95,7 @@ export async function runRestoreTest(options: RestoreTestOptions): Promise<Resto
     scenario,
     scenarioFile: config.file,
     scenarioSha256: '',
-    target: 'local',
+    target: config.source.kind,
     runId: options.runId,
     startedAt,
     finishedAt: new Date().toISOString(),

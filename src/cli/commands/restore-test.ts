@@ -1,4 +1,5 @@
 import { join, relative } from 'node:path';
+import { UsageError } from '../../errors.ts';
 import { verdictExitCode } from '../../judge/verdict.ts';
 import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import { loadRestoreTestConfig } from '../../runner/restore-test-config.ts';
@@ -22,6 +23,9 @@ export async function restoreTestCommand(flags: RestoreTestFlags): Promise<numbe
   // Before anything starts: the config (exit 2), and the source run must exist here (exit 2).
   const config = loadRestoreTestConfig(flags.config);
   const runId = newRunId();
+  if (config.source.kind !== 'local') {
+    throw new UsageError(`${flags.config}: the kubernetes restore source (Cluster ${config.source.namespace}/${config.source.cluster}) is not built yet; only { "run": "<local run id>" } restores today`);
+  }
   const source = localRestoreSource(config.source.run, runId, config.stanza);
   const reportDir = join(flags.reportDir ?? 'reports', `restore-test-${runId}`);
   logLine(`pgdrill: restore test ${runId} of ${source.description}; read-only for the source (pgBackRest restore and archive-get only, the scratch archives nothing)`);
