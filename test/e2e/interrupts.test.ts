@@ -14,7 +14,7 @@ describe('pgdrill up: interrupted bring-up leaves nothing behind', () => {
   ] as const)('%s during "%s" exits 130 and removes the run', async (signal, phase) => {
     const runId = testRunId(signal.toLowerCase());
     const cli = startCli(['up', '--port', '0', '--run-id', runId], env);
-    expect(await waitForOutput(cli, phase, 120_000), `reached ${phase}`).toBe(true);
+    expect(await waitForOutput(cli, phase, 120_000), `reached ${phase}; the CLI printed:\n${cli.output().slice(-2000)}`).toBe(true);
     cli.child.kill(signal);
     const result = await cli.done;
     expect(result.code).toBe(130);
@@ -25,7 +25,7 @@ describe('pgdrill up: interrupted bring-up leaves nothing behind', () => {
   it('SIGKILL leaves the run behind; pgdrill cleanup removes it', async () => {
     const runId = testRunId('sigkill');
     const cli = startCli(['up', '--port', '0', '--run-id', runId], env);
-    expect(await waitForOutput(cli, 'patroni cluster ...', 120_000)).toBe(true);
+    expect(await waitForOutput(cli, 'patroni cluster ...', 120_000), `the CLI printed:\n${cli.output().slice(-2000)}`).toBe(true);
     cli.child.kill('SIGKILL');
     await cli.done;
     expect((await leftovers(runId)).containers).toBeGreaterThan(0);

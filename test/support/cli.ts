@@ -30,10 +30,14 @@ export async function waitForOutput(cli: { output: () => string; done: Promise<C
   const deadline = performance.now() + timeoutMs;
   let exited = false;
   void cli.done.then(() => (exited = true));
-  while (performance.now() < deadline && !exited) {
+  const seen = (): boolean => {
     const out = cli.output();
-    if (typeof text === 'string' ? out.includes(text) : text.test(out)) return true;
+    return typeof text === 'string' ? out.includes(text) : text.test(out);
+  };
+  while (performance.now() < deadline && !exited) {
+    if (seen()) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return false;
+  // It may have printed the text just before it exited.
+  return seen();
 }
