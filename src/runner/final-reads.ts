@@ -61,7 +61,8 @@ export async function readFinalRows(
   return { primary, instances, ...(archive ? { archive } : {}), ...(backups ? { backups } : {}), ...(verification ? { verification } : {}) };
 }
 
-async function waitForReplay(client: pg.Client, lsn: string, name: string): Promise<void> {
+/** Until the instance behind `client` replayed up to `lsn`; throws naming it after 60 s. */
+export async function waitForReplay(client: pg.Client, lsn: string, name: string): Promise<void> {
   const deadline = performance.now() + CATCH_UP_MS;
   while (performance.now() < deadline) {
     const { rows } = await client.query<{ caught_up: boolean | null }>(

@@ -4,6 +4,7 @@ import { connectClient, withClient } from '../postgres/client.ts';
 import type { HistoryEvent } from '../history/events.ts';
 import type { RestoredCluster } from '../targets/target.ts';
 import { WRITES_TABLE } from '../postgres/writes-table.ts';
+import { waitForReplay } from './final-reads.ts';
 
 const BATCH = 20_000;
 /** The restored rows' count and md5 over their sorted keys. */
@@ -104,8 +105,6 @@ async function keysAndCount(client: pg.Client, fromWhere: string, keyColumn: str
   return keyList(Number(count.rows[0]!.n), first.rows.map((r) => r.key));
 }
 
-const CATCH_UP_MS = 60_000;
-
 /**
  * A cluster restore's ledger check on every instance: the primary was
  * compared with the ledger; each restored replica, once it replayed up to
@@ -120,13 +119,7 @@ export async function readRestoredInstances(restored: Pick<RestoredCluster, 'pri
       if (isPrimary) return { name: instance.name, role: 'primary', rowCount: primary.rowCount, checksum: primary.checksum, matches: true };
       try {
         return await withClient(instance.connection, { application: 'pgdrill-restore-check' }, async (c) => {
-          const deadline = performance.now() + CATCH_UP_MS;
-          for (;;) {
-            const { rows } = await c.query<{ caught_up: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [primaryLsn]);
-            if (rows[0]?.caught_up) break;
-            if (performance.now() > deadline) throw new Error(`it did not replay up to the restored primary's LSN ${primaryLsn} within ${CATCH_UP_MS / 1000}s`);
-            await new Promise((r) => setTimeout(r, 250));
-          }
+          await waitForReplay(c, primaryLsn, instance.name);
           const summary = await c.query<{ rows: string; checksum: string | null }>(SUMMARY_SQL);
           const rowCount = Number(summary.rows[0]!.rows);
           const checksum = summary.rows[0]!.checksum ?? '';
