@@ -14,7 +14,18 @@ export interface BarmanObjectStoreConfiguration {
   destinationPath: string;
   endpointURL?: string;
   serverName?: string;
-  s3Credentials?: { accessKeyId: SecretKeyRef; secretAccessKey: SecretKeyRef };
+  s3Credentials?: { accessKeyId?: SecretKeyRef; secretAccessKey?: SecretKeyRef; region?: SecretKeyRef; sessionToken?: SecretKeyRef; inheritFromIAMRole?: boolean };
+  azureCredentials?: {
+    connectionString?: SecretKeyRef;
+    storageAccount?: SecretKeyRef;
+    storageKey?: SecretKeyRef;
+    storageSasToken?: SecretKeyRef;
+    inheritFromAzureAD?: boolean;
+    useDefaultAzureCredentials?: boolean;
+  };
+  googleCredentials?: { applicationCredentials?: SecretKeyRef; gkeEnvironment?: boolean };
+  /** The CA bundle that signed the store's certificate. */
+  endpointCA?: SecretKeyRef;
   wal?: { compression?: 'gzip' | 'bzip2' | 'lz4' | 'snappy' | 'xz' | 'zstd'; maxParallel?: number };
   data?: { compression?: 'gzip' | 'bzip2' | 'lz4' | 'snappy'; immediateCheckpoint?: boolean };
 }
@@ -53,7 +64,7 @@ export interface ClusterSpec {
     parameters?: Record<string, string>;
     synchronous?: { method: 'any' | 'first'; number: number; dataDurability: 'required' | 'preferred' };
   };
-  affinity: {
+  affinity?: {
     enablePodAntiAffinity: boolean;
     topologyKey: string;
     podAntiAffinityType: 'required' | 'preferred';
@@ -62,7 +73,7 @@ export interface ClusterSpec {
   bootstrap:
     | { initdb: { database: string; owner: string; postInitApplicationSQL?: string[] } }
     | { recovery: { source: string; database?: string; owner?: string; recoveryTarget?: RecoveryTargetSpec } };
-  storage: { size: string; storageClass?: string };
+  storage: { size: string; storageClass?: string; pvcTemplate?: { resources?: { requests?: { storage?: string } } } };
   env?: Array<{ name: string; value: string }>;
   plugins?: PluginConfiguration[];
   backup?: { barmanObjectStore: BarmanObjectStoreConfiguration };
@@ -116,6 +127,14 @@ export interface ObjectStoreResource extends KubeObject {
   kind: 'ObjectStore';
   spec: {
     configuration: BarmanObjectStoreConfiguration;
-    instanceSidecarConfiguration?: { env?: Array<{ name: string; value: string }> };
+    instanceSidecarConfiguration?: {
+      env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
+      resources?: unknown;
+      logLevel?: string;
+      additionalContainerArgs?: string[];
+      retentionPolicyIntervalSeconds?: number;
+    };
+    /** Backups older than this are deleted from the store by the plugin (e.g. 30d). */
+    retentionPolicy?: string;
   };
 }

@@ -135,7 +135,7 @@ describe('the Cluster under test', () => {
     const c = cluster({ zones: ['a', 'c'] });
     expect(c.spec.instances).toBe(2);
     expect(c.spec.affinity).toMatchObject({ enablePodAntiAffinity: true, topologyKey: 'topology.kubernetes.io/zone', podAntiAffinityType: 'required' });
-    expect(c.spec.affinity.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]?.matchExpressions).toEqual([
+    expect(c.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]?.matchExpressions).toEqual([
       { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['a', 'c'] },
     ]);
   });
