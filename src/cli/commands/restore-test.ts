@@ -1,10 +1,13 @@
 import { join, relative } from 'node:path';
-import { UsageError } from '../../errors.ts';
 import { verdictExitCode } from '../../judge/verdict.ts';
 import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import { loadRestoreTestConfig } from '../../runner/restore-test-config.ts';
 import { runRestoreTest } from '../../runner/restore-test.ts';
+import { KubeRest } from '../../targets/kube/kube-rest.ts';
+import { openKubeRestoreSource, scratchNamespace } from '../../targets/kube/kube-restore-source.ts';
+import { loadKubeConfig } from '../../targets/kubernetes/kubernetes-target.ts';
 import { localRestoreSource } from '../../targets/local/local-restore-source.ts';
+import type { RestoreSource } from '../../targets/restore-source.ts';
 import { withInterrupts } from '../interrupts.ts';
 import { newRunId } from '../local-options.ts';
 import { cliProgress, logLine, printLine } from '../output.ts';
@@ -20,15 +23,22 @@ export interface RestoreTestFlags {
  * a drill, and removes the scratch. Read-only for the source.
  */
 export async function restoreTestCommand(flags: RestoreTestFlags): Promise<number> {
-  // Before anything starts: the config (exit 2), and the source run must exist here (exit 2).
+  // Before anything starts (exit 2): the config, and the source (a local run that exists here; a Cluster with an object store).
   const config = loadRestoreTestConfig(flags.config);
   const runId = newRunId();
-  if (config.source.kind !== 'local') {
-    throw new UsageError(`${flags.config}: the kubernetes restore source (Cluster ${config.source.namespace}/${config.source.cluster}) is not built yet; only { "run": "<local run id>" } restores today`);
+  let source: RestoreSource;
+  let readOnly: string;
+  if (config.source.kind === 'local') {
+    source = localRestoreSource(config.source.run, runId, config.stanza);
+    readOnly = 'pgBackRest restore and archive-get only, the scratch archives nothing';
+  } else {
+    const { cluster, namespace, context } = config.source;
+    const kube = new KubeRest(loadKubeConfig({ namespace, allowDestructive: [], ...(context ? { context } : {}) }));
+    source = await openKubeRestoreSource({ kube, cluster, namespace, testRunId: runId });
+    readOnly = `only GETs in namespace ${namespace}; the scratch Cluster in namespace ${scratchNamespace(runId)} has no backup section and no WAL archiver`;
   }
-  const source = localRestoreSource(config.source.run, runId, config.stanza);
   const reportDir = join(flags.reportDir ?? 'reports', `restore-test-${runId}`);
-  logLine(`pgdrill: restore test ${runId} of ${source.description}; read-only for the source (pgBackRest restore and archive-get only, the scratch archives nothing)`);
+  logLine(`pgdrill: restore test ${runId} of ${source.description}; read-only for the source (${readOnly})`);
   const teardowns = new TeardownStack();
   const progress = cliProgress();
   const outcome = await withInterrupts(teardowns, logLine, (signal) =>
