@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
+import { parseGeneration } from '../targets/local/generations.ts';
 import { DEFAULT_CLIENT_PORT, localStackOptions, type LocalStackOptions, type SyncMode } from '../targets/local/stack-options.ts';
 
 /** Flags shared by `up` and `run` that shape the local stack. */
@@ -17,10 +18,11 @@ export interface StackFlags {
   runId?: string;
   config?: string;
   etcdApi?: string;
+  stack?: string;
 }
 
-const CONFIG_KEYS = ['zones', 'synchronous', 'syncStandbys', 'patroni', 'port', 'subnet', 'etcdApi'] as const;
-const SYNC_MODES: readonly SyncMode[] = ['off', 'on', 'strict'];
+const CONFIG_KEYS = ['zones', 'synchronous', 'syncStandbys', 'patroni', 'port', 'subnet', 'etcdApi', 'stack'] as const;
+const SYNC_MODES: readonly SyncMode[] = ['off', 'on', 'strict', 'quorum'];
 
 export function newRunId(): string {
   return randomBytes(4).toString('hex');
@@ -33,7 +35,7 @@ export function localOptionsFromFlags(flags: StackFlags): LocalStackOptions {
   const defaults = localStackOptions(flags.runId ?? newRunId());
   const synchronous = (flags.sync ?? (file.synchronous as string | undefined) ?? defaults.synchronous) as SyncMode;
   if (!SYNC_MODES.includes(synchronous)) {
-    throw new UsageError(`synchronous mode "${synchronous}" is invalid: expected off, on or strict`);
+    throw new UsageError(`synchronous mode "${synchronous}" is invalid: expected off, on, strict or quorum`);
   }
   return {
     ...defaults,
@@ -46,6 +48,7 @@ export function localOptionsFromFlags(flags: StackFlags): LocalStackOptions {
       retryTimeout: int(flags.retryTimeout, 'retry-timeout') ?? (patroniFile.retryTimeout as number | undefined) ?? defaults.patroni.retryTimeout,
     },
     etcdApi: etcdApi(flags.etcdApi ?? (file.etcdApi as string | undefined) ?? defaults.etcdApi),
+    stack: parseGeneration(flags.stack ?? (file.stack as string | undefined) ?? defaults.stack, flags.stack !== undefined ? '--stack' : String(flags.config)),
     clientPort: int(flags.port, 'port') ?? (file.port as number | undefined) ?? DEFAULT_CLIENT_PORT,
     ...(flags.subnet ?? file.subnet ? { subnet: (flags.subnet ?? file.subnet) as string } : {}),
   };

@@ -16,7 +16,7 @@ export function addStackOptions(command: Command): Command {
   return command
     .addOption(targetOption())
     .option('--zones <list>', 'comma-separated zone names, one instance and one etcd member each (default a,b,c)')
-    .option('--sync <mode>', 'synchronous replication: off, on or strict (default on)')
+    .option('--sync <mode>', 'synchronous replication: off, on, strict or quorum (quorum: debian13 only; default on)')
     .option('--sync-standbys <n>', 'synchronous standbys a commit waits for (default 1)')
     .option('--ttl <seconds>', 'Patroni leader ttl (default 10)')
     .option('--loop-wait <seconds>', 'Patroni loop_wait (default 2)')
@@ -24,8 +24,9 @@ export function addStackOptions(command: Command): Command {
     .option('--port <port>', 'client endpoint port on 127.0.0.1, 0 for any free one (default 15432)')
     .option('--subnet <cidr>', 'the run network, a /24 inside 198.18.0.0/15 (default: first free)')
     .option('--run-id <id>', 'name the run instead of a random id')
+    .option('--stack <generation>', 'stack generation: debian12 (PostgreSQL 15, Patroni 3.0; default) or debian13 (PostgreSQL 17, Patroni 4.0)')
     .option('--etcd-api <version>', "etcd API Patroni uses: v2 (default) or v3 (Patroni 3.0.2's etcd3 module can take the leader key back: see README)")
-    .option('--config <file>', 'JSON file with zones, synchronous, syncStandbys, patroni {ttl, loopWait, retryTimeout}, port, subnet');
+    .option('--config <file>', 'JSON file with zones, synchronous, syncStandbys, patroni {ttl, loopWait, retryTimeout}, port, subnet, etcdApi, stack');
 }
 
 function targetOption(): Option {
@@ -73,7 +74,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('restore-test')
     .description("restore an existing repository's latest backup (or a time) into a scratch instance, check it, report; read-only for the source")
-    .requiredOption('--config <file>', 'JSON: {"source": {"run": "<run id>"}, "target": "latest" | ISO time, "assertions": "file.json", "thresholds": [...]}')
+    .requiredOption('--config <file>', 'JSON: {"source": {"run": "<run id>"} or {"kubernetes": {"cluster", "namespace", "context"?}}, "target": "latest" | ISO time, "assertions": "file.json", "thresholds": [...]}')
     .option('--report-dir <dir>', 'where the report goes (a folder inside it)', 'reports')
     .action(async (flags: RestoreTestFlags) => setExit(await restoreTestCommand(flags)));
   program

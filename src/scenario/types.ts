@@ -7,8 +7,13 @@ import type { Threshold } from './thresholds.ts';
 export const SCENARIO_FAULT_KINDS = FAULT_KINDS;
 export type ScenarioFaultKind = FaultKind;
 
-/** off: asynchronous replication; on: Patroni synchronous_mode; strict: synchronous_mode_strict (no writes without a standby). */
-export const SYNCHRONOUS_MODES = ['off', 'on', 'strict'] as const;
+/**
+ * off: asynchronous replication; on: Patroni synchronous_mode; strict:
+ * synchronous_mode_strict (no writes without a standby); quorum: a commit
+ * waits for any n of the standbys (Patroni 4's synchronous_mode quorum,
+ * CloudNativePG's synchronous method any).
+ */
+export const SYNCHRONOUS_MODES = ['off', 'on', 'strict', 'quorum'] as const;
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 
 export { FAULT_TARGETS, type FaultTarget } from '../faults/target-words.ts';
@@ -24,6 +29,14 @@ export type EtcdApi = (typeof ETCD_APIS)[number];
 /** on: only the primary archives WAL; always: every standby archives what it receives too (PostgreSQL's archive_mode). */
 export const ARCHIVE_MODES = ['on', 'always'] as const;
 export type ArchiveMode = (typeof ARCHIVE_MODES)[number];
+
+/**
+ * Generations of the local stack, one Debian release each: debian12
+ * (PostgreSQL 15, Patroni 3.0, pgBackRest 2.45, etcd 3.4) and debian13
+ * (PostgreSQL 17, Patroni 4.0, pgBackRest 2.55, etcd 3.5).
+ */
+export const STACK_GENERATIONS = ['debian12', 'debian13'] as const;
+export type StackGeneration = (typeof STACK_GENERATIONS)[number];
 
 /**
  * Targets whose HA engine may need other waits and thresholds than the
@@ -65,6 +78,8 @@ export interface ClusterInput {
    * archived before a failover still reaches the repository (local target).
    */
   archive?: ArchiveMode;
+  /** Which generation of the local stack to run on (default: the target's, debian12); `--stack` overrides it. */
+  stack?: StackGeneration;
 }
 
 export interface WorkloadInput {
@@ -215,6 +230,8 @@ export interface ClusterSpec {
   etcdApi: EtcdApi;
   /** Absent: 'on'. */
   archive?: ArchiveMode;
+  /** Absent: the target's default generation. */
+  stack?: StackGeneration;
 }
 
 export interface Scenario {

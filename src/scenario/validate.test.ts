@@ -59,6 +59,15 @@ describe('validateScenario', () => {
     expect(s.steps[3]).toEqual({ kind: 'wait-healthy', timeoutMs: 60_000, text: '60s' });
   });
 
+  it('reads a stack generation and synchronous quorum, and refuses an unknown generation', () => {
+    const s = validateScenario({ ...valid(), cluster: { synchronous: 'quorum', stack: 'debian13' } }, FILE);
+    expect(s.cluster).toMatchObject({ synchronous: 'quorum', stack: 'debian13' });
+    expect(validateScenario(valid(), FILE).cluster.stack).toBeUndefined();
+    expect(problem((sc) => (sc.cluster = { synchronous: 'on', stack: 'debian11' })).message).toBe(
+      `${FILE}: cluster.stack: unknown stack generation "debian11" (did you mean debian12?); expected one of debian12, debian13`,
+    );
+  });
+
   it('rejects an unknown fault kind, naming the step and the known kinds', () => {
     const e = problem((s) => (s.steps = [wait('1s'), { inject: 'zone-los' }]));
     expect(e.path).toBe('steps[1].inject');

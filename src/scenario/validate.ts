@@ -12,6 +12,7 @@ import {
   RESTORE_SHAPES,
   SCENARIO_FAULT_KINDS,
   TARGETS_BY_FAULT,
+  STACK_GENERATIONS,
   SYNCHRONOUS_MODES,
   type ClusterSpec,
   type FaultTarget,
@@ -66,7 +67,7 @@ class ScenarioValidator {
   }
 
   private cluster(value: unknown): ClusterSpec {
-    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni', 'dcs', 'failsafe', 'etcdApi', 'archive'], ['synchronous']);
+    const c = this.object('cluster', value, ['zones', 'synchronous', 'patroni', 'dcs', 'failsafe', 'etcdApi', 'archive', 'stack'], ['synchronous']);
     const zones = c.zones === undefined ? [...DEFAULT_ZONES] : this.zones(c.zones);
     const synchronous = this.oneOf('cluster.synchronous', c.synchronous, SYNCHRONOUS_MODES);
     if (synchronous === 'strict' && zones.length < 2) {
@@ -77,6 +78,7 @@ class ScenarioValidator {
     const etcdApi = c.etcdApi === undefined ? 'v2' : this.oneOf('cluster.etcdApi', c.etcdApi, ETCD_APIS, 'etcd API');
     const archive = c.archive === undefined ? 'on' : this.oneOf('cluster.archive', c.archive, ARCHIVE_MODES, 'archive mode');
     const spec: ClusterSpec = { zones, synchronous, dcs, failsafe: c.failsafe === true, etcdApi, archive };
+    if (c.stack !== undefined) spec.stack = this.oneOf('cluster.stack', c.stack, STACK_GENERATIONS, 'stack generation');
     if (c.patroni !== undefined) spec.patroni = this.patroni(c.patroni);
     return spec;
   }

@@ -19,8 +19,9 @@ const RESTART_ALLOWANCE_S = 3;
  * A planned switchover takes one loop and a promotion. Replica and archive
  * faults predict no failover: null.
  */
-export function expectedLocalRto(patroni: PatroniTimings, fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null {
+export function expectedLocalRto(patroni: PatroniTimings & { askedTtl?: number }, fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null {
   const { ttl, loopWait } = patroni;
+  const ttlText = patroni.askedTtl === undefined ? `ttl ${ttl}` : `ttl ${ttl} (Patroni's minimum; ${patroni.askedTtl} was asked)`;
   const checks = HAPROXY_CHECKS;
   const haproxyUp = checks.downInterS + checks.rise * checks.timeoutCheckS;
   const haproxyDown = checks.fall * checks.fastInterS;
@@ -33,7 +34,7 @@ export function expectedLocalRto(patroni: PatroniTimings, fault: { kind: FaultKi
       if (!fault.hitsPrimary) return null;
       return {
         maxSeconds: round(ttl + loopWait + PROMOTION_ALLOWANCE_S + haproxyUp),
-        basis: `ttl ${ttl} + loop_wait ${loopWait} + ${PROMOTION_ALLOWANCE_S} (leader race, promotion) + HAProxy ${haproxyUp} (downinter ${checks.downInterS} + rise ${checks.rise} × timeout check ${checks.timeoutCheckS})`,
+        basis: `${ttlText} + loop_wait ${loopWait} + ${PROMOTION_ALLOWANCE_S} (leader race, promotion) + HAProxy ${haproxyUp} (downinter ${checks.downInterS} + rise ${checks.rise} × timeout check ${checks.timeoutCheckS})`,
       };
     case 'postgres-kill':
       return {

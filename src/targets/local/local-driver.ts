@@ -4,6 +4,7 @@ import type { TargetDriver } from '../driver.ts';
 import { implementedGroups } from '../fault-primitives.ts';
 import { isRunId } from '../run-id.ts';
 import { dockerClient } from './docker-engine.ts';
+import { parseGeneration } from './generations.ts';
 import { LocalFaultPrimitives } from './local-faults.ts';
 import { startLocalTarget } from './local-target.ts';
 import { listRuns, removeRunResources } from './run-resources.ts';
@@ -17,11 +18,13 @@ export const localDriver: TargetDriver = {
   flags: [
     { flags: '--port <port>', description: 'client endpoint port on 127.0.0.1 (default: any free one)', key: 'port' },
     { flags: '--subnet <cidr>', description: 'the run network, a /24 inside 198.18.0.0/15 (default: first free)', key: 'subnet' },
+    { flags: '--stack <generation>', description: "stack generation, over the scenario's cluster.stack: debian12 (default) or debian13", key: 'stack' },
   ],
   configure(options) {
     const settings: LocalSettings = {};
     if (options.port !== undefined) settings.clientPort = parsePort(String(options.port));
     if (options.subnet !== undefined) settings.subnet = String(options.subnet);
+    if (options.stack !== undefined) settings.stack = parseGeneration(String(options.stack), '--stack');
     return {
       kind: 'local',
       capabilities: () => ({ primitives: implementedGroups(LocalFaultPrimitives.prototype), backups: true }),

@@ -32,7 +32,7 @@ export async function startLocalTarget(args: StartLocalTargetArgs): Promise<Loca
   const options = validateLocalOptions(args.options);
   const clientPort = await claimClientPort(options.clientPort);
   const docker = await ensureDockerEngine(args.progress);
-  const image = await ensureNodeImage(docker, args.progress);
+  const image = await ensureNodeImage(docker, args.progress, options.stack);
   const secrets = newSecrets();
   args.teardowns.defer(`remove run ${options.runId}`, () => removeLocalRun(docker, options.runId));
   const stack = await provisionStack(docker, image, options, secrets, clientPort, args.progress, args.signal);

@@ -7,21 +7,27 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { InfrastructureError } from '../../errors.ts';
 import type { Progress } from '../../progress/progress.ts';
+import type { StackGeneration } from '../../scenario/types.ts';
 import { withTimeout } from './docker-engine.ts';
+import { DEFAULT_GENERATION, localGeneration, type LocalGeneration } from './generations.ts';
 import { runHostCommand } from './host-command.ts';
 
 const RECIPE_DIR = fileURLToPath(new URL('./image/', import.meta.url));
 const RECIPE_FILES = ['packages.txt', 'build-rootfs.sh', 'Dockerfile'] as const;
 export const IMAGE_REPOSITORY = 'pgdrill-node';
-const BASE_IMAGE = 'debian:bookworm-slim';
 
-/** The image tag: a hash of the recipe, so a changed recipe rebuilds and an unchanged one is reused. */
-export function nodeImageTag(): string {
+/**
+ * The image tag: the generation's name and a hash of the recipe and the
+ * generation, so a changed recipe rebuilds and an unchanged one is reused.
+ */
+export function nodeImageTag(stack: StackGeneration = DEFAULT_GENERATION): string {
+  const generation = localGeneration(stack);
   const hash = createHash('sha256');
   for (const file of RECIPE_FILES) {
     hash.update(file).update('\0').update(readFileSync(join(RECIPE_DIR, file))).update('\0');
   }
-  return `${IMAGE_REPOSITORY}:${hash.digest('hex').slice(0, 12)}`;
+  hash.update(JSON.stringify({ suite: generation.suite, baseImage: generation.baseImage, postgresMajor: generation.postgresMajor }));
+  return `${IMAGE_REPOSITORY}:${generation.name}-${hash.digest('hex').slice(0, 12)}`;
 }
 
 export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
@@ -35,15 +41,16 @@ export async function imageExists(docker: Docker, tag: string): Promise<boolean>
 
 export type BuildMethod = 'dockerfile' | 'debootstrap';
 
-/** Returns the node image tag, building it first when this recipe was never built here. */
-export async function ensureNodeImage(docker: Docker, progress: Progress): Promise<string> {
-  const tag = nodeImageTag();
+/** Returns the generation's node image tag, building it first when this recipe was never built here. */
+export async function ensureNodeImage(docker: Docker, progress: Progress, stack: StackGeneration = DEFAULT_GENERATION): Promise<string> {
+  const generation = localGeneration(stack);
+  const tag = nodeImageTag(stack);
   if (await imageExists(docker, tag)) return tag;
   await progress.phase(`build image ${tag}`, async () => {
-    const method = await chooseBuildMethod(docker, progress);
-    progress.note(`building with ${method === 'dockerfile' ? `a Dockerfile FROM ${BASE_IMAGE}` : 'debootstrap + docker import (no registry)'}`);
-    if (method === 'dockerfile') await buildWithDockerfile(docker, tag, progress);
-    else await buildWithDebootstrap(tag, progress);
+    const method = await chooseBuildMethod(docker, progress, generation);
+    progress.note(`building with ${method === 'dockerfile' ? `a Dockerfile FROM ${generation.baseImage}` : `debootstrap ${generation.suite} + docker import (no registry)`}`);
+    if (method === 'dockerfile') await buildWithDockerfile(docker, tag, progress, generation);
+    else await buildWithDebootstrap(tag, progress, generation);
   });
   if (!(await imageExists(docker, tag))) {
     throw new InfrastructureError(`image ${tag} is missing after a successful build`, { tag });
@@ -51,19 +58,20 @@ export async function ensureNodeImage(docker: Docker, progress: Progress): Promi
   return tag;
 }
 
-async function chooseBuildMethod(docker: Docker, progress: Progress): Promise<BuildMethod> {
+async function chooseBuildMethod(docker: Docker, progress: Progress, generation: LocalGeneration): Promise<BuildMethod> {
   const forced = process.env.PGDRILL_IMAGE_BUILD;
   if (forced === 'dockerfile' || forced === 'debootstrap') return forced;
-  if (await imageExists(docker, BASE_IMAGE)) return 'dockerfile';
+  const base = generation.baseImage;
+  if (await imageExists(docker, base)) return 'dockerfile';
   try {
-    progress.note(`pulling ${BASE_IMAGE} (to see whether a registry answers)`);
-    const stream = await withTimeout(docker.pull(BASE_IMAGE), 20_000, `pull ${BASE_IMAGE}`);
+    progress.note(`pulling ${base} (to see whether a registry answers)`);
+    const stream = await withTimeout(docker.pull(base), 20_000, `pull ${base}`);
     await withTimeout(
       new Promise<void>((resolve, reject) =>
         docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
       ),
       300_000,
-      `pull ${BASE_IMAGE}`,
+      `pull ${base}`,
     );
     return 'dockerfile';
   } catch {
@@ -72,7 +80,7 @@ async function chooseBuildMethod(docker: Docker, progress: Progress): Promise<Bu
   }
 }
 
-async function buildWithDockerfile(docker: Docker, tag: string, progress: Progress): Promise<void> {
+async function buildWithDockerfile(docker: Docker, tag: string, progress: Progress, generation: LocalGeneration): Promise<void> {
   const context = pack();
   for (const file of ['Dockerfile', 'packages.txt']) {
     context.entry({ name: file }, readFileSync(join(RECIPE_DIR, file)));
@@ -80,7 +88,8 @@ async function buildWithDockerfile(docker: Docker, tag: string, progress: Progre
   context.finalize();
   const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: tag,
-    labels: { 'pgdrill.image': 'node' },
+    labels: { 'pgdrill.image': 'node', 'pgdrill.stack': generation.name },
+    buildargs: { BASE_IMAGE: generation.baseImage, POSTGRES_MAJOR: String(generation.postgresMajor) },
   });
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(
@@ -98,10 +107,10 @@ async function buildWithDockerfile(docker: Docker, tag: string, progress: Progre
   );
 }
 
-async function buildWithDebootstrap(tag: string, progress: Progress): Promise<void> {
+async function buildWithDebootstrap(tag: string, progress: Progress, generation: LocalGeneration): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new InfrastructureError(
-      `building ${tag} offline needs root (debootstrap); run pgdrill as root once, or on a machine whose Docker engine can pull ${BASE_IMAGE}`,
+      `building ${tag} offline needs root (debootstrap); run pgdrill as root once, or on a machine whose Docker engine can pull ${generation.baseImage}`,
       { tag },
     );
   }
@@ -119,7 +128,8 @@ async function buildWithDebootstrap(tag: string, progress: Progress): Promise<vo
   const work = mkdtempSync(join(tmpdir(), 'pgdrill-image-'));
   try {
     let lastNote = 0;
-    await runHostCommand('sh', [join(RECIPE_DIR, 'build-rootfs.sh'), tag, mirror, join(RECIPE_DIR, 'packages.txt'), work], {
+    const args = [join(RECIPE_DIR, 'build-rootfs.sh'), tag, generation.suite, String(generation.postgresMajor), mirror, join(RECIPE_DIR, 'packages.txt'), work];
+    await runHostCommand('sh', args, {
       timeoutMs: 1_200_000,
       onLine: (line) => {
         // debootstrap prints hundreds of lines: show its stages, a few a second at most.

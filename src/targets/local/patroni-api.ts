@@ -3,7 +3,7 @@ import { InfrastructureError } from '../../errors.ts';
 /** One member as Patroni's GET /cluster lists it. */
 export interface PatroniMember {
   name: string;
-  role: 'leader' | 'standby_leader' | 'sync_standby' | 'replica' | string;
+  role: 'leader' | 'standby_leader' | 'sync_standby' | 'quorum_standby' | 'replica' | string;
   state: string;
   host?: string;
   timeline?: number;
@@ -22,6 +22,11 @@ export class PatroniApi {
 
   async cluster(): Promise<PatroniCluster> {
     return (await this.request('GET', '/cluster')) as PatroniCluster;
+  }
+
+  /** The cluster-wide dynamic configuration as Patroni applies it (ttl, loop_wait, retry_timeout, ...). */
+  async config(): Promise<Record<string, unknown>> {
+    return (await this.request('GET', '/config')) as Record<string, unknown>;
   }
 
   /** Changes the cluster-wide dynamic configuration (Patroni applies it on every member). */

@@ -4,6 +4,7 @@ import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
 import type { ExpectedRto, Topology } from '../target.ts';
 import { execIn } from './docker-exec.ts';
 import { expectedLocalRto } from './expected-rto.ts';
+import { appliedPatroniTimings } from './generations.ts';
 import { LocalFaultPrimitives } from './local-faults.ts';
 import { PatroniApi } from './patroni-api.ts';
 import { topologyFromCluster } from './patroni-topology.ts';
@@ -68,7 +69,7 @@ export class PatroniStackView {
   }
 
   expectedRto(fault: { kind: FaultKind; hitsPrimary: boolean }): ExpectedRto | null {
-    return expectedLocalRto(this.options.patroni, fault);
+    return expectedLocalRto(appliedPatroniTimings(this.options.stack, this.options.patroni), fault);
   }
 
   async versions(): Promise<Record<string, string>> {
@@ -84,7 +85,7 @@ export class PatroniStackView {
       ask(['haproxy', '-v']),
     ]);
     const imageId = (await this.docker.getImage(this.image).inspect()).Id;
-    this.cachedVersions = { postgres, patroni, pgbackrest, etcd, haproxy, image: this.image, imageId };
+    this.cachedVersions = { stack: this.options.stack, postgres, patroni, pgbackrest, etcd, haproxy, image: this.image, imageId };
     return this.cachedVersions;
   }
 }

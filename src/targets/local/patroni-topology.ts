@@ -6,6 +6,8 @@ const ROLES: Record<string, InstanceState['role']> = {
   leader: 'primary',
   standby_leader: 'replica',
   sync_standby: 'sync-replica',
+  // Patroni 4's quorum mode: one of the standbys a commit may wait for.
+  quorum_standby: 'sync-replica',
   replica: 'replica',
 };
 

@@ -11,6 +11,7 @@ import { tlsScript } from './config/tls-script.ts';
 import { execIn, putFiles } from './docker-exec.ts';
 import { freePort } from './host-ports.ts';
 import { runLabels } from '../labels.ts';
+import { appliedPatroniTimings, localGeneration } from './generations.ts';
 import { PatroniApi, type PatroniCluster } from './patroni-api.ts';
 import { APP_DATABASE, APP_USER, type StackSecrets } from './secrets.ts';
 import { STANZA, TLS_DIR, stackLayout, type StackLayout, type StackMember } from './stack-layout.ts';
@@ -117,7 +118,9 @@ export async function provisionStack(
   const apis = layout.postgres.map((n) => new PatroniApi(`http://127.0.0.1:${instancePorts.get(n.name)!.patroni}`));
   signal?.throwIfAborted();
   const cluster = await progress.phase('patroni cluster', () => waitForHealthyCluster(apis, options, progress, 180_000, signal));
-  const leaderName = cluster.members.find((m) => m.role === 'leader')!.name;
+  const leader = cluster.members.find((m) => m.role === 'leader')!.name;
+  await checkAppliedTimings(apis[layout.postgres.findIndex((n) => n.name === leader)]!, options, progress);
+  const leaderName = leader;
   const leaderPorts = instancePorts.get(leaderName)!;
 
   const connection = (host: string, port: number, user: string, password: string, database: string): ConnectionInfo => ({
@@ -253,10 +256,33 @@ export function clusterProblem(cluster: PatroniCluster, options: LocalStackOptio
     if (typeof m.lag !== 'number') return `${m.name} has unknown lag`;
   }
   if (options.synchronous !== 'off' && expected > 1) {
-    const sync = cluster.members.filter((m) => m.role === 'sync_standby').length;
+    // Patroni 4's quorum mode lists the standbys a commit may wait for as quorum_standby.
+    const role = options.synchronous === 'quorum' ? 'quorum_standby' : 'sync_standby';
+    const sync = cluster.members.filter((m) => m.role === role).length;
     if (sync < Math.min(options.syncStandbys, expected - 1)) return `${sync} synchronous standby(s)`;
   }
   return undefined;
+}
+
+/**
+ * The expected RTO is computed from the timings pgdrill wrote; Patroni may
+ * apply others (Patroni 4 raises a ttl under 20 s). Ask it, and refuse to
+ * go on when they differ, so no RTO is judged against timings the stack
+ * does not run with.
+ */
+export async function checkAppliedTimings(api: PatroniApi, options: LocalStackOptions, progress: Progress): Promise<void> {
+  const wanted = appliedPatroniTimings(options.stack, options.patroni);
+  if (wanted.askedTtl !== undefined) {
+    progress.note(`Patroni ${localGeneration(options.stack).packaged.patroni} runs ttl ${wanted.ttl}, its minimum (${wanted.askedTtl} was asked)`);
+  }
+  const config = await api.config();
+  const applied = { ttl: config.ttl, loopWait: config.loop_wait, retryTimeout: config.retry_timeout };
+  if (applied.ttl !== wanted.ttl || applied.loopWait !== wanted.loopWait || applied.retryTimeout !== wanted.retryTimeout) {
+    throw new InfrastructureError(
+      `Patroni applies ttl ${String(applied.ttl)}, loop_wait ${String(applied.loopWait)}, retry_timeout ${String(applied.retryTimeout)}; pgdrill wrote ${wanted.ttl}, ${wanted.loopWait}, ${wanted.retryTimeout}`,
+      { applied, wanted },
+    );
+  }
 }
 
 export async function waitForHealthyCluster(

@@ -1,8 +1,9 @@
 import { UsageError } from '../../errors.ts';
-import type { ClusterSpec } from '../../scenario/types.ts';
+import type { ClusterSpec, StackGeneration } from '../../scenario/types.ts';
 import { validateRunId } from '../run-id.ts';
+import { DEFAULT_GENERATION, localGeneration } from './generations.ts';
 
-export type SyncMode = 'off' | 'on' | 'strict';
+export type SyncMode = 'off' | 'on' | 'strict' | 'quorum';
 
 /** Patroni's leader-election timings in seconds (its ttl, loop_wait, retry_timeout). */
 export interface PatroniTimings {
@@ -13,6 +14,8 @@ export interface PatroniTimings {
 
 export interface LocalStackOptions {
   runId: string;
+  /** The stack generation: which Debian release's PostgreSQL, Patroni, pgBackRest and etcd (src/targets/local/generations.ts). */
+  stack: StackGeneration;
   /** Zone names; each zone gets one etcd member and one PostgreSQL instance. */
   zones: string[];
   synchronous: SyncMode;
@@ -43,6 +46,7 @@ export const MAX_ZONES = 9;
 export function localStackOptions(runId: string, overrides: Partial<Omit<LocalStackOptions, 'runId'>> = {}): LocalStackOptions {
   return {
     runId,
+    stack: DEFAULT_GENERATION,
     zones: [...DEFAULT_ZONES],
     synchronous: 'on',
     syncStandbys: 1,
@@ -65,6 +69,7 @@ export function localOptionsFromCluster(runId: string, cluster: ClusterSpec, set
     failsafe: cluster.failsafe,
     etcdApi: cluster.etcdApi,
     archive: cluster.archive ?? 'on',
+    ...(settings.stack ?? cluster.stack ? { stack: settings.stack ?? cluster.stack } : {}),
     ...(cluster.patroni ? { patroni: cluster.patroni } : {}),
     ...(settings.clientPort === undefined ? {} : { clientPort: settings.clientPort }),
     ...(settings.subnet === undefined ? {} : { subnet: settings.subnet }),
@@ -75,6 +80,8 @@ export function localOptionsFromCluster(runId: string, cluster: ClusterSpec, set
 export interface LocalSettings {
   clientPort?: number;
   subnet?: string;
+  /** --stack: the generation, over the scenario's cluster.stack (certify runs one suite on two). */
+  stack?: StackGeneration;
 }
 
 const ZONE_NAME = /^[a-z0-9]{1,12}$/;
@@ -113,6 +120,12 @@ export function validateLocalOptions(options: LocalStackOptions): LocalStackOpti
     throw new UsageError(`port must be a whole number from 0 to 65535 (got ${options.clientPort})`);
   }
   if (options.subnet !== undefined) parseRunSubnet(options.subnet);
+  if (options.synchronous === 'quorum' && !localGeneration(options.stack).quorumCommit) {
+    const generation = localGeneration(options.stack);
+    throw new UsageError(
+      `synchronous 'quorum' needs Patroni 4's quorum commit; stack ${generation.name} has Patroni ${generation.packaged.patroni} (use --stack debian13)`,
+    );
+  }
   return options;
 }
 

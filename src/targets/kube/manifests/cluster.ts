@@ -140,7 +140,8 @@ export function pgTimestamp(iso: string): string {
 function postgresqlSection(mode: SynchronousMode, number: number, method: 'any' | 'first'): NonNullable<ClusterSpec['postgresql']> {
   return {
     enableAlterSystem: true,
-    ...(mode === 'off' ? {} : { synchronous: { method, number, dataDurability: mode === 'strict' ? 'required' : 'preferred' } }),
+    // quorum is CloudNativePG's method any whatever the target's default method.
+    ...(mode === 'off' ? {} : { synchronous: { method: mode === 'quorum' ? 'any' : method, number, dataDurability: mode === 'strict' ? 'required' : 'preferred' } }),
   };
 }
 

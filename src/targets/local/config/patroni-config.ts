@@ -1,3 +1,4 @@
+import { appliedPatroniTimings, localGeneration, postgresBinDir } from '../generations.ts';
 import type { StackSecrets } from '../secrets.ts';
 import { DATA_DIR, PATRONI_SCOPE, type StackLayout, type StackMember } from '../stack-layout.ts';
 import type { LocalStackOptions } from '../stack-options.ts';
@@ -15,7 +16,7 @@ export function patroniConfig(
   node: StackMember,
   secrets: StackSecrets,
 ): Record<string, unknown> {
-  const { ttl, loopWait, retryTimeout } = options.patroni;
+  const { ttl, loopWait, retryTimeout } = appliedPatroniTimings(options.stack, options.patroni);
   return {
     scope: PATRONI_SCOPE,
     namespace: '/pgdrill/',
@@ -30,7 +31,8 @@ export function patroniConfig(
         loop_wait: loopWait,
         retry_timeout: retryTimeout,
         maximum_lag_on_failover: 1048576,
-        synchronous_mode: options.synchronous !== 'off',
+        // quorum (Patroni 4): a commit waits for any synchronous_node_count of the quorum standbys.
+        synchronous_mode: options.synchronous === 'quorum' ? 'quorum' : options.synchronous !== 'off',
         synchronous_mode_strict: options.synchronous === 'strict',
         synchronous_node_count: options.syncStandbys,
         failsafe_mode: options.failsafe,
@@ -60,7 +62,7 @@ export function patroniConfig(
       listen: '0.0.0.0:5432',
       connect_address: `${node.ip}:5432`,
       data_dir: DATA_DIR,
-      bin_dir: '/usr/lib/postgresql/15/bin',
+      bin_dir: postgresBinDir(localGeneration(options.stack)),
       pgpass: '/var/lib/postgresql/.pgpass-patroni',
       use_unix_socket: true,
       authentication: {
