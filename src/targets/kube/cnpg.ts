@@ -37,7 +37,11 @@ export const CNPG_LABELS = {
   instanceName: 'cnpg.io/instanceName',
   instanceRole: 'cnpg.io/instanceRole',
   podRole: 'cnpg.io/podRole',
+  /** On the pods of the operator's bootstrap jobs: initdb, full-recovery, join, ... */
+  jobRole: 'cnpg.io/jobRole',
 } as const;
+/** The role (and container name) of the job that restores a Cluster bootstrapped with bootstrap.recovery. */
+export const FULL_RECOVERY_JOB = 'full-recovery';
 /** JSON list of instance names, or ["*"]: what `kubectl cnpg fencing on` sets on the Cluster. */
 export const FENCED_INSTANCES_ANNOTATION = 'cnpg.io/fencedInstances';
 /** Cluster.status.phase while a switchover runs (what `kubectl cnpg promote` writes). */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../errors.ts';
-import { resourcePath, type KubeList, type KubeObject, type ResourceRef } from './resources.ts';
+import { RESOURCES, resourcePath, type KubeList, type KubeObject, type ResourceRef } from './resources.ts';
 
 export const FIELD_MANAGER = 'pgdrill';
 
@@ -33,6 +33,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** What the answer may be (default application/json; logs are text). */
+  accept?: string;
   timeoutMs?: number;
 }
 
@@ -62,6 +64,31 @@ export class KubeRest {
   constructor(readonly config: KubeConfig) {}
 
   async request<T>(req: KubeRequest): Promise<T> {
+    const { status, text } = await this.send(req);
+    const parsed = text.length > 0 ? safeJson(text) : undefined;
+    if (status >= 400) {
+      const s = (parsed ?? {}) as { reason?: string; message?: string };
+      throw new KubeApiError(status, s.reason ?? 'Error', s.message ?? text.slice(0, 300), req.method, req.path);
+    }
+    return parsed as T;
+  }
+
+  /**
+   * A container's log (GET pods/<pod>/log), as text: the last `tailLines`
+   * lines. Throws KubeApiError like every request (404: no such pod).
+   */
+  async podLog(namespace: string, pod: string, options: { container: string; tailLines?: number }): Promise<string> {
+    const path = `${resourcePath(RESOURCES.pod, namespace, pod)}/log`;
+    const req: KubeRequest = { method: 'GET', path, query: { container: options.container, tailLines: options.tailLines }, accept: 'text/plain, */*' };
+    const { status, text } = await this.send(req);
+    if (status >= 400) {
+      const s = safeJson(text) as { reason?: string; message?: string };
+      throw new KubeApiError(status, s.reason ?? 'Error', s.message ?? text.slice(0, 300), req.method, req.path);
+    }
+    return text;
+  }
+
+  private async send(req: KubeRequest): Promise<{ status: number; text: string }> {
     const cluster = this.config.getCurrentCluster();
     if (!cluster) throw new InfrastructureError('the kube config has no current cluster');
     const url = new URL(cluster.server.replace(/\/$/, '') + req.path);
@@ -70,13 +97,13 @@ export class KubeRest {
     const options: https.RequestOptions = {
       method: req.method,
       headers: {
-        Accept: 'application/json',
+        Accept: req.accept ?? 'application/json',
         ...(body ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': body.length } : {}),
       },
     };
     await this.config.applyToHTTPSOptions(options);
     const transport = url.protocol === 'http:' ? http : https;
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
       const request = transport.request(url, options, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (c: Buffer) => chunks.push(c));
@@ -88,12 +115,6 @@ export class KubeRest {
       if (body) request.write(body);
       request.end();
     });
-    const parsed = text.length > 0 ? safeJson(text) : undefined;
-    if (status >= 400) {
-      const s = (parsed ?? {}) as { reason?: string; message?: string };
-      throw new KubeApiError(status, s.reason ?? 'Error', s.message ?? text.slice(0, 300), req.method, req.path);
-    }
-    return parsed as T;
   }
 
   get<T extends KubeObject>(r: ResourceRef, name: string, namespace?: string): Promise<T> {

@@ -11,7 +11,7 @@ import { FakeKubeApi, type ExecAnswer } from '../../../test/fixtures/kube/fake-k
 import { installCnpgKinds, seedClusterBasics, simulateCluster } from '../../../test/fixtures/kube/simulated-cluster.ts';
 import { simulateNamespaceTermination } from '../../../test/fixtures/kube/simulated-namespaces.ts';
 import { KubeRest } from './kube-rest.ts';
-import { openKubeRestoreSource, scratchNamespace } from './kube-restore-source.ts';
+import { openKubeRestoreSource, pgLogTimeToIso, scratchNamespace } from './kube-restore-source.ts';
 import { manifestProblems } from './manifest-validation.ts';
 import type { ClusterResource, ObjectStoreResource } from './manifests/cnpg-types.ts';
 import type { KubeObject } from './resources.ts';
@@ -105,6 +105,20 @@ function scratchCluster(): ClusterResource {
   const patch = fake.calls('PATCH', /\/namespaces\/pgdrill-rt-rt1\/clusters\/restore-test$/).find((r) => r.query.dryRun === undefined);
   expect(patch).toBeDefined();
   return patch!.body as ClusterResource;
+}
+
+/** The operator's full-recovery job pod, made when the scratch Cluster is created, its log ending redo at `lastCommit`. */
+function recoveryJobLogs(lastCommit: string): void {
+  fake.onWrite(({ verb, object }) => {
+    if (verb !== 'apply' || object.kind !== 'Cluster' || object.metadata.namespace !== SCRATCH_NS) return;
+    const labels = { 'cnpg.io/cluster': object.metadata.name, 'cnpg.io/jobRole': 'full-recovery', 'pgdrill.run': TEST_RUN };
+    fake.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${object.metadata.name}-1-full-recovery-x7k2p`, namespace: SCRATCH_NS, labels }, spec: {}, status: { phase: 'Succeeded' } });
+  });
+  const record = (message: string): string => JSON.stringify({ level: 'info', logger: 'postgres', msg: 'record', record: { error_severity: 'LOG', message } });
+  fake.podLogs = ({ namespace, pod, container }) =>
+    namespace === SCRATCH_NS && pod.endsWith('-full-recovery-x7k2p') && container === 'full-recovery'
+      ? [record('restored log file "000000010000000000000007" from archive'), record(`recovery stopping before commit of transaction 812, time 2026-03-01 10:11:13.5+00`), record(`last completed transaction was at log time ${lastCommit}`), record('selected new timeline ID: 2'), ''].join('\n')
+      : undefined;
 }
 
 beforeEach(async () => {
@@ -280,5 +294,25 @@ describe('the kubernetes restore source (fake API)', () => {
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toBe('ERROR:  relation "missing" does not exist');
     expect(scratch.reached).toEqual({ timeline: 2, lsn: '0/7000060', lastCommitAt: null });
+  });
+
+  it('takes the last replayed commit from the recovery job\'s log, and a commit after the target time misses it', async () => {
+    seedSource('plugin');
+    simulateCluster(fake);
+    recoveryJobLogs('2026-03-01 10:11:12.000400+00');
+    const missed = await restoreTest('2026-03-01T10:11:12.000Z');
+    expect(missed.result.evidence?.restoreTest?.reached.lastCommitAt).toBe('2026-03-01T10:11:12.001Z');
+    expect(missed.result.metrics.restore_target_missed).toBe(1);
+    expect(missed.result.verdict).toBe('fail');
+    const held = await restoreTest('2026-03-01T10:11:12.5Z');
+    expect(held.result.metrics.restore_target_missed).toBe(0);
+    expect(held.result.verdict).toBe('pass');
+  });
+
+  it('reads PostgreSQL log times in any offset, rounded up to the millisecond', () => {
+    expect(pgLogTimeToIso('2026-03-01 10:11:12.345678+00')).toBe('2026-03-01T10:11:12.346Z');
+    expect(pgLogTimeToIso('2026-03-01 12:11:12+02')).toBe('2026-03-01T10:11:12.000Z');
+    expect(pgLogTimeToIso('2026-03-01 04:41:12.5-05:30')).toBe('2026-03-01T10:11:12.500Z');
+    expect(pgLogTimeToIso('yesterday')).toBeNull();
   });
 });

@@ -4,10 +4,11 @@ import type { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import type { RestoreSource, ScratchRestore } from '../restore-source.ts';
 import type { RecoveryTarget } from '../target.ts';
 import { applyAllChecked, applyChecked } from './apply.ts';
-import { BARMAN_CLOUD_PLUGIN, POSTGRES_CONTAINER } from './cnpg.ts';
+import { BARMAN_CLOUD_PLUGIN, CNPG_LABELS, FULL_RECOVERY_JOB, POSTGRES_CONTAINER } from './cnpg.ts';
 import { clusterReadyProblem } from './kube-backups.ts';
 import type { KubeRest } from './kube-rest.ts';
 import { waitForObject } from './kube-watch.ts';
+import { selectorOf } from './labels.ts';
 import { assertManifestValid } from './manifest-validation.ts';
 import type { BarmanObjectStoreConfiguration, ClusterResource, ObjectStoreResource } from './manifests/cnpg-types.ts';
 import { renderNamespace } from './manifests/namespace.ts';
@@ -173,7 +174,7 @@ async function restoreIntoScratch(args: KubeRestoreSourceArgs, store: SourceStor
   if (!state || state[0] !== 'f') throw new InfrastructureError(`scratch instance ${namespace}/${pod} is healthy but still in recovery`);
   const [, timeline, lsn, lastCommit] = state;
   return {
-    reached: { timeline: timeline ? Number(timeline) : null, lsn: lsn || null, lastCommitAt: lastCommit || null },
+    reached: { timeline: timeline ? Number(timeline) : null, lsn: lsn || null, lastCommitAt: lastCommit || (await lastReplayedCommit(kube, namespace, clusterName)) },
     query: (database, sql) => rows(database, sql),
     async amcheck() {
       const result = await execInPod(kube.config, { namespace, pod, container: POSTGRES_CONTAINER }, ['pg_amcheck', '--all', '--install-missing', '--heapallindexed'], {
@@ -188,11 +189,50 @@ async function restoreIntoScratch(args: KubeRestoreSourceArgs, store: SourceStor
 
 /**
  * Where recovery stopped, asked as postgres over the pod's socket: in
- * recovery, timeline, LSN and the last replayed commit (null once
- * PostgreSQL restarted after recovery, as CloudNativePG's recovery job
- * makes it do).
+ * recovery, timeline, LSN and the last replayed commit (usually empty:
+ * CloudNativePG restarts PostgreSQL after its recovery job, and the job's
+ * log stands in, see lastReplayedCommit).
  */
 const REACHED_SQL = `SELECT pg_is_in_recovery(),
   CASE WHEN pg_is_in_recovery() THEN '' ELSE (('x' || substring(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int)::text END,
   CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_current_wal_lsn()::text END,
   coalesce(to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`;
+
+/**
+ * The last commit recovery replayed, from the log of the operator's
+ * full-recovery job: PostgreSQL logs "last completed transaction was at log
+ * time ..." when redo ends. The instance that runs afterwards was restarted,
+ * so pg_last_xact_replay_timestamp() has forgotten it. Null when the job's
+ * pod or that line is gone (a pod removed, a log rotated).
+ */
+export async function lastReplayedCommit(kube: KubeRest, namespace: string, cluster: string): Promise<string | null> {
+  try {
+    const selector = selectorOf({ [CNPG_LABELS.cluster]: cluster, [CNPG_LABELS.jobRole]: FULL_RECOVERY_JOB });
+    const pods = (await kube.list<KubeObject>(RESOURCES.pod, namespace, { labelSelector: selector })).items;
+    pods.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+    for (const pod of pods) {
+      const log = await kube.podLog(namespace, pod.metadata.name, { container: FULL_RECOVERY_JOB, tailLines: 5000 });
+      const found = [...log.matchAll(/last completed transaction was at log time (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d(?::?\d\d)?)/g)].at(-1)?.[1];
+      if (found) return pgLogTimeToIso(found);
+    }
+  } catch {
+    // Best effort: without the log the restore test still checks that recovery ended.
+  }
+  return null;
+}
+
+/**
+ * A PostgreSQL timestamptz as its log prints it (2026-03-01 10:11:12.345678+00)
+ * as ISO 8601 in UTC, rounded up to the millisecond: a commit a fraction
+ * after a target must not look as if it were at the target.
+ */
+export function pgLogTimeToIso(text: string): string | null {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?([+-])(\d\d)(?::?(\d\d))?$/.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec, frac = '', sign, oh, om = '00'] = m;
+  const micros = Number(frac.padEnd(6, '0').slice(0, 6));
+  const millis = Math.ceil(micros / 1000);
+  const offsetMinutes = (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), millis) - offsetMinutes * 60_000;
+  return new Date(utc).toISOString();
+}
