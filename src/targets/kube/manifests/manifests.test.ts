@@ -7,6 +7,7 @@ import { renderBackup, renderObjectStore, storeConfiguration } from './backup.ts
 import { renderRestoredCluster, type ArchiveWiring } from './cluster.ts';
 import { renderFaultPolicies, type NetworkFacts } from './fault-policies.ts';
 import { renderNamespace } from './namespace.ts';
+import { renderObjectStoreCopy, renderScratchCluster, renderSecretCopy, type StoreOrigin } from './scratch-restore.ts';
 import { testCluster } from '../../../../test/fixtures/kube/test-cluster.ts';
 import { renderStoreCredentials, renderStoreDeployment, renderStoreService, storeEndpointURL } from './object-store-server.ts';
 
@@ -56,6 +57,17 @@ function everyRenderedManifest(): Array<[string, KubeObject]> {
     }
   }
   out.push(['object store', renderObjectStore({ runId: 'run-1', name: names.objectStore, namespace: names.namespace, configuration })]);
+  const origins: StoreOrigin[] = [
+    { method: 'plugin', objectStore: 'prod-store', serverName: 'pg-main' },
+    { method: 'barmanObjectStore', configuration, serverName: 'pg-main' },
+  ];
+  for (const origin of origins) {
+    for (const target of [{ kind: 'time', time: '2026-03-01T10:11:12.345Z' }, { kind: 'latest' }] as const) {
+      out.push([`restore-test scratch ${origin.method} ${target.kind}`, renderScratchCluster({ runId: 'run-1', name: 'restore-test', namespace: 'pgdrill-rt-run-1', origin, target, image: 'ghcr.io/cloudnative-pg/postgresql:17.6', storageSize: '20Gi', storageClass: 'fast' })]);
+    }
+  }
+  out.push(['restore-test object store copy', renderObjectStoreCopy('run-1', 'pgdrill-rt-run-1', { ...renderObjectStore({ runId: 'other', name: 'prod-store', namespace: 'prod', configuration }), spec: { configuration, retentionPolicy: '30d' } })]);
+  out.push(['restore-test secret copy', renderSecretCopy('run-1', 'pgdrill-rt-run-1', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'prod-s3', namespace: 'prod' }, data: { ACCESS_KEY_ID: 'YWs=' } }, ['ACCESS_KEY_ID']) as KubeObject]);
   for (const flavor of ['rustfs', 'minio'] as const) {
     for (const placement of ['control-plane', 'any'] as const) {
       const options = { ...DEFAULT_STORE, flavor, placement };
