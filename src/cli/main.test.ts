@@ -44,6 +44,11 @@ describe('pgdrill CLI: bad input', () => {
     ['status with no run up', () => ['status'], /no run is up/],
     ['an unknown scenario name', () => ['run', 'primary-kil'], /primary-kil: unknown scenario \(did you mean primary-kill\?\)/],
     ['a missing scenario file', () => ['run', './nope.ts'], /nope\.ts: no such file/],
+    ['an unknown stack generation', () => ['run', 'primary-kill', '--stack', 'debian11'], /--stack: stack generation "debian11" is unknown: expected debian12 or debian13/],
+    ['quorum commit on Patroni 3.0.2', () => ['up', '--sync', 'quorum'], /synchronous 'quorum' needs Patroni 4's quorum commit; stack debian12 has Patroni 3\.0\.2/],
+    ['a repeat count of zero', () => ['run', 'primary-kill', '--repeat', '0'], /--repeat expects a whole number from 1 to 20 \(got "0"\)/],
+    ['certify with a side that is neither a generation nor a report', () => ['certify', '--baseline', 'debian12', '--candidate', 'debian14', 'primary-kill'], /--candidate "debian14" is neither a stack generation \(debian12, debian13\) nor a report folder/],
+    ['certify a generation with no scenario', () => ['certify', '--baseline', 'debian12', '--candidate', 'debian13'], /--baseline debian12 is a stack generation: name the scenarios to run on it/],
   ];
 
   it.each(cases)('%s: exit 2 with one line', async (_name, args, message) => {

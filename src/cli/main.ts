@@ -3,6 +3,7 @@ import { EXIT, PgdrillError } from '../errors.ts';
 import { allTargetFlags, TARGET_KINDS } from '../targets/registry.ts';
 import { PGDRILL_VERSION } from '../version.ts';
 import { cleanupCommand, downCommand } from './commands/down.ts';
+import { certifyCommand, type CertifyFlags } from './commands/certify.ts';
 import { compareCommand, type CompareFlags } from './commands/compare.ts';
 import { restoreTestCommand, type RestoreTestFlags } from './commands/restore-test.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -58,6 +59,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(targetOption())
     .option('--report-dir <dir>', 'where reports go (a folder per run inside it)', 'reports')
     .option('--keep', 'keep the stack running after the drill (faults are still healed)')
+    .option('--repeat <n>', "run each scenario n times (a suite; its report gives each metric's min, median and max)")
     .option('--pushgateway <url>', 'push each run\'s metrics to this Prometheus Pushgateway')
     .option('--textfile-dir <dir>', "write each run's metrics to <dir>/pgdrill-<scenario>-<target>.prom for node_exporter's textfile collector (the newest run replaces the older)")
     .action(async (scenarios: string[], flags: RunFlags) => setExit(await runCommand(scenarios, flags)));
@@ -71,6 +73,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON instead of Markdown')
     .option('--strict', 'exit 2 when A and B are the same run of a scenario (otherwise a warning)')
     .action(async (a: string, b: string, flags: CompareFlags) => setExit(await compareCommand(a, b, flags)));
+  program
+    .command('certify')
+    .description('certify a candidate against a baseline: each a stack generation (the scenarios run on it) or a finished report folder; exit 1 when something regressed or broke')
+    .argument('[scenarios...]', 'scenarios to run on a side given as a generation')
+    .requiredOption('--baseline <generation|dir>', 'debian12, debian13, or a report folder')
+    .requiredOption('--candidate <generation|dir>', 'debian12, debian13, or a report folder')
+    .option('--repeat <n>', 'runs of each scenario on each side (default 1)')
+    .option('--tolerance <metric=value>', 'allowed worsening of a metric: a number in its unit, or N% of the baseline; repeat per metric', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--report-dir <dir>', 'where reports go (a certify-<id> folder inside it)', 'reports')
+    .action(async (scenarios: string[], flags: CertifyFlags) => setExit(await certifyCommand(scenarios, flags)));
   program
     .command('restore-test')
     .description("restore an existing repository's latest backup (or a time) into a scratch instance, check it, report; read-only for the source")

@@ -1,6 +1,7 @@
 import { HEADLINE_METRICS, METRICS } from '../checks/metric-catalogue.ts';
-import { code, facts, list, paragraph, reportLink, table, verdictBadge, type Block, type ReportDocument, type RowClass } from './document/blocks.ts';
-import { shellLine } from './format.ts';
+import type { ScenarioDistribution } from './distributions.ts';
+import { code, facts, joined, list, paragraph, reportLink, table, verdictBadge, type Block, type ReportDocument, type RowClass, type Section } from './document/blocks.ts';
+import { amountText, shellLine } from './format.ts';
 import type { RunResult } from './run-result.ts';
 import { headlineValue, runSummarySection } from './run-summary.ts';
 import type { SuiteResult } from './suite-result.ts';
@@ -22,6 +23,11 @@ export function suiteDocument(suite: SuiteResult, results: readonly RunResult[])
     { id: 'runs', rowClasses: suite.runs.map((run) => rowClassOf(run.verdict)) },
   )];
   if (suite.notRun.length > 0) runs.push(paragraph('Not run:'), list(suite.notRun.map((n) => `${n.scenario}: ${n.reason}`)));
+  const repeated: Section[] = (suite.distributions ?? []).map((d) => ({
+    id: `repeats-${d.scenario}`,
+    title: `Repeated: ${d.scenario} (${d.runIds.length} runs)`,
+    blocks: distributionBlocks(d),
+  }));
 
   return {
     title: `${suite.verdict.toUpperCase()} suite ${suite.suiteId} — pgdrill`,
@@ -29,6 +35,7 @@ export function suiteDocument(suite: SuiteResult, results: readonly RunResult[])
     lead: [paragraph(`${suite.runs.length} run(s) on ${suite.audit.target}, ${suite.startedAt} to ${suite.finishedAt} (${suite.durationSeconds} s). The suite's verdict is the worst of its runs.`, { muted: true })],
     sections: [
       { title: 'Runs', blocks: runs },
+      ...repeated,
       ...results.map((r, i) => runSummarySection(r, { reportDir: suite.runs[i]!.dir })),
       {
         id: 'audit',
@@ -46,6 +53,22 @@ export function suiteDocument(suite: SuiteResult, results: readonly RunResult[])
       },
     ],
   };
+}
+
+/** A scenario's repeated runs: their verdicts, then per metric every value with its min, median and max. */
+export function distributionBlocks(d: ScenarioDistribution): Block[] {
+  return [
+    paragraph(['Verdicts: ', ...joined(d.verdicts.map((v) => verdictBadge(v)), ', ')]),
+    table(
+      ['Metric', 'Runs', 'Min', 'Median', 'Max', 'Values'],
+      d.metrics.map((m) => {
+        const unit = METRICS[m.metric].unit;
+        const missing = m.missing > 0 ? ` (${m.missing} unmeasured)` : '';
+        return [code(m.metric), `${m.values.length}${missing}`, amountText(unit, m.min!), amountText(unit, m.median!), amountText(unit, m.max!), m.values.map((v) => amountText(unit, v)).join(', ')];
+      }),
+      { id: `distribution-${d.scenario}` },
+    ),
+  ];
 }
 
 /** A skipped run is neither good nor bad: it showed nothing. */

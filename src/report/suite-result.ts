@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { judgeSuite } from '../judge/judge-suite.ts';
 import type { Verdict } from '../judge/verdict.ts';
 import { redactCommandLine } from './audit.ts';
+import { scenarioDistributions, type ScenarioDistribution } from './distributions.ts';
 import type { RunResult } from './run-result.ts';
 
 /** One run of a suite, as suite.json lists it; the run's own report.json has the rest. */
@@ -30,6 +31,8 @@ export interface SuiteResult {
   durationSeconds: number;
   runs: SuiteRun[];
   notRun: { scenario: string; reason: string }[];
+  /** Scenarios run more than once (--repeat): each metric's values, min, median and max. */
+  distributions: ScenarioDistribution[];
   audit: { host: string; user: string; target: string; commandLine: string[]; workingDirectory: string };
 }
 
@@ -61,6 +64,7 @@ export function buildSuiteResult(input: SuiteInput): SuiteResult {
       dir: relative(input.suiteDir, reportDir) || '.',
     })),
     notRun: input.notRun,
+    distributions: scenarioDistributions(input.runs.map((r) => r.result)).filter((d) => d.runIds.length > 1),
     audit: {
       host: input.runs[0]?.result.environment.host ?? hostname(),
       user: input.runs[0]?.result.environment.user ?? safeUser(),

@@ -97,7 +97,7 @@ export function cannedSuite(): SuiteResult {
     schemaVersion: 1, kind: 'suite', suiteId: 'abc', verdict: 'fail',
     startedAt: '2025-01-01T10:00:00.000Z', finishedAt: '2025-01-01T10:03:00.000Z', durationSeconds: 180,
     runs: [{ scenario: 'primary-kill', runId: 'run-1', verdict: 'fail', durationSeconds: 60, dir: 'primary-kill-run-1' }],
-    notRun: [],
+    notRun: [], distributions: [],
     audit: { host: 'drill-host', user: 'sre', target: 'local', commandLine: ['pgdrill', 'run', 'scenarios/'], workingDirectory: '/srv/drills' },
   };
 }

@@ -34,7 +34,12 @@ export interface RunFlags extends Record<string, unknown> {
   pushgateway?: string;
   /** node_exporter textfile folder: each run's metrics in one stable file per scenario and target. */
   textfileDir?: string;
+  /** Runs each scenario this many times (a suite, with each metric's min, median and max per scenario). */
+  repeat?: string;
 }
+
+/** The most runs of one scenario `--repeat` takes (a typo of 100 would hold the machine for hours). */
+export const MAX_REPEAT = 20;
 
 /**
  * `pgdrill run <scenario...>`: validates every scenario before anything
@@ -45,9 +50,28 @@ export interface RunFlags extends Record<string, unknown> {
  * metrics.prom for them all; the suite's verdict is the worst of its runs.
  */
 export async function runCommand(scenarioArgs: string | readonly string[], flags: RunFlags): Promise<number> {
-  const { scenarios, isSuite } = await expandScenarioArgs(typeof scenarioArgs === 'string' ? [scenarioArgs] : scenarioArgs);
-  const loadedAll: LoadedScenario[] = [];
-  for (const arg of scenarios) loadedAll.push(await loadScenario(arg, { scenariosDir: SCENARIOS_DIR }));
+  return (await prepareRun(scenarioArgs, flags)).execute();
+}
+
+/** A run whose input was checked (scenarios, flags, target preflight): nothing has started yet. */
+export interface PreparedRun {
+  /** Runs it; resolves to the exit code. `suiteDir` is where a suite's reports went. */
+  execute(): Promise<number>;
+  readonly suiteDir: string | undefined;
+}
+
+/**
+ * Everything `pgdrill run` checks before anything starts (exit 2 and 3 come
+ * from here), so `certify` can check both of its sides before running either.
+ */
+export async function prepareRun(scenarioArgs: string | readonly string[], flags: RunFlags): Promise<PreparedRun> {
+  const expanded = await expandScenarioArgs(typeof scenarioArgs === 'string' ? [scenarioArgs] : scenarioArgs);
+  const repeat = parseRepeat(flags.repeat);
+  const isSuite = expanded.isSuite || repeat > 1;
+  const loadedOnce: LoadedScenario[] = [];
+  for (const arg of expanded.scenarios) loadedOnce.push(await loadScenario(arg, { scenariosDir: SCENARIOS_DIR }));
+  // --repeat: each scenario's runs one after another, each with its own run id and report folder.
+  const loadedAll = loadedOnce.flatMap((loaded) => Array.from({ length: repeat }, () => loaded));
   const driver = targetDriver(flags.target);
   assertFlagsFor(driver, flags);
   const target = driver.configure(flags);
@@ -68,6 +92,8 @@ export async function runCommand(scenarioArgs: string | readonly string[], flags
   const progress = cliProgress();
   const teardowns = new TeardownStack();
   const publishing = { pushgateway, stepSummary: process.env.GITHUB_STEP_SUMMARY, textfileDir: flags.textfileDir, log: logLine };
+  const suiteId = newRunId();
+  const suiteDir = join(reportRoot, `suite-${suiteId}`);
 
   const drill = (loaded: LoadedScenario, reportDir: string, runId: string, signal: AbortSignal) => runDrill({
     loaded,
@@ -81,48 +107,59 @@ export async function runCommand(scenarioArgs: string | readonly string[], flags
     publish: { ...publishing, partOfSuite: isSuite },
   });
 
-  if (!isSuite) {
-    const loaded = loadedAll[0]!;
-    const runId = runIds[0]!;
-    const reportDir = join(reportRoot, `${loaded.scenario.name}-${runId}`);
-    logLine(`pgdrill: running ${loaded.scenario.name} (${loaded.displayFile}) on ${targetKind}, run ${runId}`);
-    const outcome = await withInterrupts(teardowns, logLine, async (signal) => {
-      const done = await drill(loaded, reportDir, runId, signal);
-      printSummary(done);
-      return done;
-    });
-    return verdictExitCode(outcome.result.verdict);
-  }
-
-  const suiteId = newRunId();
-  const suiteDir = join(reportRoot, `suite-${suiteId}`);
-  const startedAt = new Date().toISOString();
-  logLine(`pgdrill: suite ${suiteId}: ${loadedAll.length} scenarios on ${targetKind} (${loadedAll.map((l) => l.scenario.name).join(', ')})`);
-  const suite = await withInterrupts(teardowns, logLine, async (signal) => {
-    const runs: DrillOutcome[] = [];
-    const notRun: { scenario: string; reason: string }[] = [];
-    for (const [index, loaded] of loadedAll.entries()) {
-      if (signal.aborted || runs.some((r) => r.result.verdict === 'interrupted')) {
-        notRun.push({ scenario: loaded.scenario.name, reason: 'the suite was interrupted' });
-        continue;
-      }
-      const runId = runIds[index]!;
-      logLine(`pgdrill: [${index + 1}/${loadedAll.length}] running ${loaded.scenario.name} (${loaded.displayFile}), run ${runId}`);
-      const done = await drill(loaded, join(suiteDir, `${loaded.scenario.name}-${runId}`), runId, signal);
-      printSummary(done);
-      runs.push(done);
+  const execute = async (): Promise<number> => {
+    if (!isSuite) {
+      const loaded = loadedAll[0]!;
+      const runId = runIds[0]!;
+      const reportDir = join(reportRoot, `${loaded.scenario.name}-${runId}`);
+      logLine(`pgdrill: running ${loaded.scenario.name} (${loaded.displayFile}) on ${targetKind}, run ${runId}`);
+      const outcome = await withInterrupts(teardowns, logLine, async (signal) => {
+        const done = await drill(loaded, reportDir, runId, signal);
+        printSummary(done);
+        return done;
+      });
+      return verdictExitCode(outcome.result.verdict);
     }
-    const result = buildSuiteResult({
-      suiteId, suiteDir, target: targetKind, startedAt, finishedAt: new Date().toISOString(),
-      runs: runs.map((r) => ({ result: r.result, reportDir: r.reportDir })), notRun,
+
+    const startedAt = new Date().toISOString();
+    const repeated = repeat > 1 ? `, each ${repeat} times` : '';
+    logLine(`pgdrill: suite ${suiteId}: ${loadedOnce.length} scenario(s)${repeated} on ${targetKind} (${loadedOnce.map((l) => l.scenario.name).join(', ')})`);
+    const suite = await withInterrupts(teardowns, logLine, async (signal) => {
+      const runs: DrillOutcome[] = [];
+      const notRun: { scenario: string; reason: string }[] = [];
+      for (const [index, loaded] of loadedAll.entries()) {
+        if (signal.aborted || runs.some((r) => r.result.verdict === 'interrupted')) {
+          notRun.push({ scenario: loaded.scenario.name, reason: 'the suite was interrupted' });
+          continue;
+        }
+        const runId = runIds[index]!;
+        logLine(`pgdrill: [${index + 1}/${loadedAll.length}] running ${loaded.scenario.name} (${loaded.displayFile}), run ${runId}`);
+        const done = await drill(loaded, join(suiteDir, `${loaded.scenario.name}-${runId}`), runId, signal);
+        printSummary(done);
+        runs.push(done);
+      }
+      const result = buildSuiteResult({
+        suiteId, suiteDir, target: targetKind, startedAt, finishedAt: new Date().toISOString(),
+        runs: runs.map((r) => ({ result: r.result, reportDir: r.reportDir })), notRun,
+      });
+      const published = await publishSuite(result, runs.map((r) => r.result), { ...publishing, suiteDir });
+      printLine(`suite ${suiteId}: ${result.verdict.toUpperCase()} (${countVerdicts(result.runs.map((r) => r.verdict))}${notRun.length > 0 ? `, ${notRun.length} not run` : ''})`);
+      printLine(`  suite report: ${relative(process.cwd(), join(suiteDir, INDEX_MD))} (also ${INDEX_HTML}, ${JUNIT_XML}, ${METRICS_PROM}, ${SUITE_JSON})`);
+      for (const r of published) if ('error' in r) printLine(`  reporter ${r.reporter} failed: ${r.error}`);
+      return result;
     });
-    const published = await publishSuite(result, runs.map((r) => r.result), { ...publishing, suiteDir });
-    printLine(`suite ${suiteId}: ${result.verdict.toUpperCase()} (${countVerdicts(result.runs.map((r) => r.verdict))}${notRun.length > 0 ? `, ${notRun.length} not run` : ''})`);
-    printLine(`  suite report: ${relative(process.cwd(), join(suiteDir, INDEX_MD))} (also ${INDEX_HTML}, ${JUNIT_XML}, ${METRICS_PROM}, ${SUITE_JSON})`);
-    for (const r of published) if ('error' in r) printLine(`  reporter ${r.reporter} failed: ${r.error}`);
-    return result;
-  });
-  return verdictExitCode(suite.verdict);
+    return verdictExitCode(suite.verdict);
+  };
+  return { execute, suiteDir: isSuite ? suiteDir : undefined };
+}
+
+function parseRepeat(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value).trim()) || n < 1 || n > MAX_REPEAT) {
+    throw new UsageError(`--repeat expects a whole number from 1 to ${MAX_REPEAT} (got "${value}")`);
+  }
+  return n;
 }
 
 function countVerdicts(verdicts: readonly Verdict[]): string {

@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { EXIT, UsageError } from '../../errors.ts';
+import { certify, type Certification } from '../../compare/certify.ts';
+import { CERTIFY_FILES, writeCertificationReports } from '../../compare/certify-report.ts';
+import { parseTolerances } from '../../compare/compare.ts';
+import { loadRuns } from '../../compare/load-runs.ts';
+import { verdictExitCode } from '../../judge/verdict.ts';
+import { checkReportFolder } from '../../report/report-folder.ts';
+import type { RunResult } from '../../report/run-result.ts';
+import { STACK_GENERATIONS } from '../../scenario/types.ts';
+import { newRunId } from '../local-options.ts';
+import { logLine, printLine } from '../output.ts';
+import { prepareRun, type PreparedRun } from './run.ts';
+
+export interface CertifyFlags {
+  baseline: string;
+  candidate: string;
+  repeat?: string;
+  tolerance?: string[];
+  reportDir?: string;
+}
+
+type Side = { label: string; kind: 'generation'; prepared: PreparedRun; root: string } | { label: string; kind: 'reports'; runs: RunResult[] };
+
+/**
+ * `pgdrill certify --baseline X --candidate Y [scenarios...] [--repeat N]`:
+ * X and Y are each a local stack generation (the scenarios run on it, N
+ * times each) or a finished report folder (its runs are reused). Both sides
+ * are checked before either runs (exit 2). The certification report goes to
+ * <report-dir>/certify-<id>/, beside each side's runs; exit 1 when a
+ * scenario regressed or broke, 3 when one could not be told, 0 otherwise.
+ */
+export async function certifyCommand(scenarios: readonly string[], flags: CertifyFlags): Promise<number> {
+  const tolerances = parseTolerances(flags.tolerance ?? []);
+  const reportRoot = flags.reportDir ?? 'reports';
+  checkReportFolder(reportRoot);
+  const dir = join(reportRoot, `certify-${newRunId()}`);
+  // What each side is, before anything is made for either (a bad candidate leaves no baseline folder behind).
+  for (const [flag, value] of [['--baseline', flags.baseline], ['--candidate', flags.candidate]] as const) classify(flag, value, scenarios);
+  const baseline = await side('--baseline', flags.baseline, scenarios, flags, join(dir, 'baseline'));
+  const candidate = await side('--candidate', flags.candidate, scenarios, flags, join(dir, 'candidate'));
+  if (baseline.kind === 'reports' && candidate.kind === 'reports' && scenarios.length > 0) {
+    throw new UsageError('scenarios were named, but both sides are finished report folders: nothing would run them');
+  }
+  mkdirSync(dir, { recursive: true });
+  logLine(`pgdrill: certifying ${candidate.label} against ${baseline.label}; reports in ${dir}`);
+  const runsOf = async (s: Side): Promise<RunResult[] | number> => {
+    if (s.kind === 'reports') return s.runs;
+    logLine(`pgdrill: certify: running the ${s === baseline ? 'baseline' : 'candidate'} (${s.label})`);
+    const code = await s.prepared.execute();
+    if (code === EXIT.interrupted) return code;
+    return loadRuns(s.prepared.suiteDir ?? s.root);
+  };
+  const a = await runsOf(baseline);
+  if (typeof a === 'number') return a;
+  const b = await runsOf(candidate);
+  if (typeof b === 'number') return b;
+  const certification = certify({ label: baseline.label, runs: a }, { label: candidate.label, runs: b }, tolerances);
+  writeCertificationReports(certification, dir);
+  printCertification(certification, dir);
+  return verdictExitCode(certification.verdict);
+}
+
+function classify(flag: string, value: string, scenarios: readonly string[]): 'generation' | 'reports' {
+  if ((STACK_GENERATIONS as readonly string[]).includes(value)) {
+    if (scenarios.length === 0) throw new UsageError(`${flag} ${value} is a stack generation: name the scenarios to run on it (e.g. primary-kill switchover)`);
+    return 'generation';
+  }
+  if (!existsSync(value)) {
+    throw new UsageError(`${flag} "${value}" is neither a stack generation (${STACK_GENERATIONS.join(', ')}) nor a report folder`);
+  }
+  return 'reports';
+}
+
+async function side(flag: string, value: string, scenarios: readonly string[], flags: CertifyFlags, root: string): Promise<Side> {
+  if (classify(flag, value, scenarios) === 'generation') {
+    const prepared = await prepareRun(scenarios, { target: 'local', stack: value, reportDir: root, ...(flags.repeat !== undefined ? { repeat: flags.repeat } : {}) });
+    return { label: value, kind: 'generation', prepared, root };
+  }
+  if (flags.repeat !== undefined) logLine(`pgdrill: ${flag} ${value} is a finished report folder: --repeat does not apply to it`);
+  return { label: value, kind: 'reports', runs: await loadRuns(value) };
+}
+
+function printCertification(c: Certification, dir: string): void {
+  printLine(`certify ${c.candidate} against ${c.baseline}: ${c.verdict.toUpperCase()}`);
+  for (const s of c.scenarios) printLine(`  ${s.verdict.padEnd(12)} ${s.scenario}${s.reasons[0] ? `: ${s.reasons[0]}` : ''}`);
+  printLine(`  report: ${relative(process.cwd(), join(dir, CERTIFY_FILES.md))} (also ${CERTIFY_FILES.html}, ${CERTIFY_FILES.json}, ${CERTIFY_FILES.junit})`);
+}
