@@ -3,11 +3,7 @@ import { verdictExitCode } from '../../judge/verdict.ts';
 import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import { loadRestoreTestConfig } from '../../runner/restore-test-config.ts';
 import { runRestoreTest } from '../../runner/restore-test.ts';
-import { KubeRest } from '../../targets/kube/kube-rest.ts';
-import { openKubeRestoreSource, scratchNamespace } from '../../targets/kube/kube-restore-source.ts';
-import { loadKubeConfig } from '../../targets/kubernetes/kubernetes-target.ts';
-import { localRestoreSource } from '../../targets/local/local-restore-source.ts';
-import type { RestoreSource } from '../../targets/restore-source.ts';
+import { openRestoreSource } from '../../targets/restore-sources.ts';
 import { withInterrupts } from '../interrupts.ts';
 import { newRunId } from '../local-options.ts';
 import { cliProgress, logLine, printLine } from '../output.ts';
@@ -26,17 +22,7 @@ export async function restoreTestCommand(flags: RestoreTestFlags): Promise<numbe
   // Before anything starts (exit 2): the config, and the source (a local run that exists here; a Cluster with an object store).
   const config = loadRestoreTestConfig(flags.config);
   const runId = newRunId();
-  let source: RestoreSource;
-  let readOnly: string;
-  if (config.source.kind === 'local') {
-    source = localRestoreSource(config.source.run, runId, config.stanza);
-    readOnly = 'pgBackRest restore and archive-get only, the scratch archives nothing';
-  } else {
-    const { cluster, namespace, context } = config.source;
-    const kube = new KubeRest(loadKubeConfig({ namespace, allowDestructive: [], ...(context ? { context } : {}) }));
-    source = await openKubeRestoreSource({ kube, cluster, namespace, testRunId: runId });
-    readOnly = `only GETs in namespace ${namespace}; the scratch Cluster in namespace ${scratchNamespace(runId)} has no backup section and no WAL archiver`;
-  }
+  const { source, readOnly } = await openRestoreSource(config.source.kind === 'local' ? { ...config.source, stanza: config.stanza } : config.source, runId);
   const reportDir = join(flags.reportDir ?? 'reports', `restore-test-${runId}`);
   logLine(`pgdrill: restore test ${runId} of ${source.description}; read-only for the source (${readOnly})`);
   const teardowns = new TeardownStack();
