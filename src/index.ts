@@ -4,7 +4,7 @@
  * named here on purpose; keep this file free of heavy runtime imports, since
  * every scenario file loads it.
  */
-export { defineScenario, wait, inject, heal, mark, switchover, waitHealthy, backup, sql, restore } from './scenario/define.ts';
+export { defineScenario, wait, inject, heal, mark, switchover, rollingRestart, waitHealthy, backup, sql, restore } from './scenario/define.ts';
 export { SCENARIO_FAULT_KINDS, SYNCHRONOUS_MODES, FAULT_TARGETS, TARGETS_BY_FAULT, DCS_PLACEMENTS } from './scenario/types.ts';
 export type {
   ScenarioInput,

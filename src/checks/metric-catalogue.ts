@@ -70,7 +70,7 @@ const CATALOGUE = {
   recovered_writes: { unit: 'writes', label: 'Recovered writes', description: 'writes of unknown outcome that are present (allowed)', needsFault: false, ...informational },
   rpo_seconds: { unit: 'seconds', label: 'RPO', description: 'time window from the oldest to the newest lost acknowledgement (0 when none lost)', needsFault: false, ...worse(TIMING) },
   rto_seconds: { unit: 'seconds', label: 'RTO', description: 'worst fault: from the moment it took effect (its witness) to the first acknowledged write invoked after that', needsFault: true, headline: 1, ...worse(TIMING) },
-  write_downtime_seconds: { unit: 'seconds', label: 'Write downtime', description: 'worst fault: longest gap between acknowledged writes around it', needsFault: true, headline: 2, ...worse(TIMING) },
+  write_downtime_seconds: { unit: 'seconds', label: 'Write downtime', description: 'worst fault: longest gap between acknowledged writes from its inject to the recovery write', needsFault: true, headline: 2, ...worse(TIMING) },
   server_rto_seconds: { unit: 'seconds', label: 'Server-side RTO', description: "worst fault: from the moment it took effect to the recovery write's commit, by the server's clock", needsFault: true, ...worse(TIMING) },
   rto_resolution_seconds: { unit: 'seconds', label: 'RTO resolution', description: 'worst fault: largest gap between write attempts during the outage', needsFault: true, ...informational },
   fault_effect_latency_seconds: { unit: 'seconds', label: 'Inject to effect', description: "worst fault: from the inject command to the moment its witness saw it in effect (the harness's own latency, left out of the RTO)", needsFault: true, ...informational },

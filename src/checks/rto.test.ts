@@ -70,6 +70,23 @@ describe('checkRto', () => {
     expect(evidence.faults[0]?.newInstance).toBe(true);
   });
 
+  it('counts a commit stall between the inject and the moment in the write downtime (a rolling restart stalls before its switchover)', () => {
+    // Inject at 10 s; the synchronous standby restarts and commits stall 10.0–13.0 s; the switchover dates the fault at 20 s.
+    const history = new CannedHistory()
+      .steadyWrites('before', 0, 9_900, 100, oldPrimary)
+      .inject(10_000, 'f1')
+      .write('stalled', 10_000, { ok: 13_000, ...oldPrimary })
+      .steadyWrites('between', 13_100, 19_900, 100, oldPrimary)
+      .applied(20_000, 'f1')
+      .failingWrites('down', 20_000, 20_900, 100)
+      .write('first-back', 21_000, { ok: 21_050, ...newPrimary })
+      .events();
+    const { metrics } = checkRto(history);
+    expect(metrics.rto_seconds).toBe(1.05);
+    // 9.905 s → 13.0 s, the stall, is longer than the switchover's 19.9 s → 21.05 s.
+    expect(metrics.write_downtime_seconds).toBe(3.095);
+  });
+
   it("measures from the witness's moment, which can lie before the fault-applied event was written", () => {
     // The witness saw the container gone at 10.3 s; its proof (no answer within 1 s) made fault-applied wait until 11.4 s.
     const history = new CannedHistory()

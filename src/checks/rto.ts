@@ -139,8 +139,10 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   // was not yet going down), so only one invoked after seenT proves recovery.
   const seenT = Math.max(startT, record.appliedSeenT ?? startT);
   let lastBefore: { ok: StampedOk; op: WriteOp } | null = null;
+  let lastBeforeInject: { ok: StampedOk; op: WriteOp } | null = null;
   let recovery: { ok: StampedOk; op: WriteOp } | null = null;
   for (const entry of writes.oks) {
+    if (entry.ok.t < injectT) lastBeforeInject = entry;
     if (entry.ok.t < startT) lastBefore = entry;
     else if (entry.op.invoke.t >= seenT) {
       recovery = entry;
@@ -174,9 +176,10 @@ function faultRto(record: FaultRecord, writes: WriteHistory): FaultRto {
   }
 
   const ok = recovery.ok;
-  // Acknowledgements between the last one before the fault and the recovery one:
+  // Acknowledgements between the last one before the inject and the recovery one:
   // a late ack of an old write splits the outage, and the longest piece is the downtime.
-  const from = lastBefore ? lastBefore.ok.t : startT;
+  // From the inject, not the moment: a procedure (a rolling restart) may stall commits before its outage.
+  const from = lastBeforeInject ? lastBeforeInject.ok.t : injectT;
   const ackTimes = [from];
   for (const entry of writes.oks) if (entry.ok.t > from && entry.ok.t <= ok.t) ackTimes.push(entry.ok.t);
   const serverMs = parseServerTime(ok.serverTime);

@@ -8,6 +8,7 @@ import { postgresKill } from './kinds/postgres-kill.ts';
 import { primaryKill } from './kinds/primary-kill.ts';
 import { replicaKill } from './kinds/replica-kill.ts';
 import { replicaLag } from './kinds/replica-lag.ts';
+import { rollingRestart } from './kinds/rolling-restart.ts';
 import { stalledArchive } from './kinds/stalled-archive.ts';
 import { switchover } from './kinds/switchover.ts';
 import { zoneLoss } from './kinds/zone-loss.ts';
@@ -29,6 +30,7 @@ export const FAULT_CATALOGUE: Readonly<Record<FaultKind, AnyFaultDefinition>> = 
   'dcs-loss': dcsLoss,
   'replica-kill': replicaKill,
   'replica-lag': replicaLag,
+  'rolling-restart': rollingRestart,
 };
 
 /** Target words each fault kind accepts, the first its default (what scenario validation checks). */

@@ -80,6 +80,8 @@ export interface FaultDefinition<G extends PrimitiveGroup = PrimitiveGroup, B = 
   inject(primitives: PrimitiveGroups[G], targets: string[], context: FaultContext): Promise<string | void>;
   heal(primitives: PrimitiveGroups[G], targets: string[], context: FaultContext): Promise<void>;
   witness: FaultWitness<G, B>;
+  /** Wider witness bounds for a kind whose inject is a procedure of many steps (the defaults suit one action). */
+  bounds?: Partial<WitnessBounds>;
 }
 
 /** A definition whose primitive group is known (what the catalogue holds). */

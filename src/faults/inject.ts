@@ -26,7 +26,8 @@ export async function injectFault(context: FaultContext, teardowns: TeardownStac
   const definition = FAULT_CATALOGUE[request.kind] as FaultDefinition;
   const primitives = definition ? primitiveGroup(context.faults, definition.primitives) : undefined;
   if (!definition || !primitives) throw new FaultUnsupportedError(request.kind, context.target.kind);
-  const bounds = { ...DEFAULT_WITNESS_BOUNDS, ...context.bounds };
+  // A kind whose inject is a long procedure widens the bounds; a run's own (tests, slower targets) still win.
+  const bounds = { ...DEFAULT_WITNESS_BOUNDS, ...definition.bounds, ...context.bounds };
   const targets = await definition.resolveTargets(context, request);
   const { witness } = definition;
   const heal = async (): Promise<void> => {

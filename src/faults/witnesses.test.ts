@@ -66,6 +66,7 @@ function noOps(): Required<FaultPrimitives> {
     incarnation: async () => 'container started once',
     killPostgres: nothing,
     switchover: nothing,
+    restartMember: nothing,
     freezeInstance: nothing,
     thawInstance: nothing,
     frozen: async () => null,

@@ -109,6 +109,7 @@ export const FAULT_KINDS = [
   'dcs-loss',
   'replica-kill',
   'replica-lag',
+  'rolling-restart',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

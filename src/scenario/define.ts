@@ -47,6 +47,11 @@ export function switchover(options: { id?: string } = {}): InjectStepInput {
   return inject('switchover', options);
 }
 
+/** A rolling restart through the HA engine (replicas one by one, a switchover, the former primary): what an upgrade does to clients. */
+export function rollingRestart(options: { id?: string } = {}): InjectStepInput {
+  return inject('rolling-restart', options);
+}
+
 /** Wait until the stack is healthy again, at most `timeout`. */
 export function waitHealthy(timeout: DurationText): WaitHealthyStepInput {
   return { waitHealthy: timeout };

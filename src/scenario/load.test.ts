@@ -100,7 +100,7 @@ describe('listScenarios', () => {
     expect(list.map((s) => s.name)).toEqual([
       'archive-failover', 'archive-failover-always', 'dcs-loss', 'dcs-loss-failsafe', 'double-zone-loss', 'freeze', 'freeze-etcd3', 'partition-halves', 'pitr-after-archive-stall',
       'pitr-bad-delete', 'pitr-bad-delete-cluster', 'pitr-latest', 'postgres-crash', 'primary-kill', 'primary-kill-async', 'primary-partition-async',
-      'primary-partition-strict', 'replica-kill', 'replica-lag', 'replica-partition', 'stalled-archive', 'switchover', 'zone-loss',
+      'primary-partition-strict', 'replica-kill', 'replica-lag', 'replica-partition', 'rolling-restart', 'stalled-archive', 'switchover', 'zone-loss',
     ]);
     expect(list.every((s) => s.description.length > 20 && s.error === undefined)).toBe(true);
   });

@@ -72,7 +72,7 @@ describe('validateScenario', () => {
     const e = problem((s) => (s.steps = [wait('1s'), { inject: 'zone-los' }]));
     expect(e.path).toBe('steps[1].inject');
     expect(e.message).toBe(
-      `${FILE}: steps[1].inject: unknown fault kind "zone-los" (did you mean zone-loss?); expected one of primary-kill, postgres-kill, switchover, zone-loss, partition, freeze, stalled-archive, dcs-loss, replica-kill, replica-lag`,
+      `${FILE}: steps[1].inject: unknown fault kind "zone-los" (did you mean zone-loss?); expected one of primary-kill, postgres-kill, switchover, zone-loss, partition, freeze, stalled-archive, dcs-loss, replica-kill, replica-lag, rolling-restart`,
     );
   });
 

@@ -98,6 +98,15 @@ export interface LinkPrimitives {
   restoreLink(name: string): Promise<void>;
 }
 
+/**
+ * What a rolling restart is made of: restarting one member's PostgreSQL in
+ * place through the HA engine (it returns once the engine says it runs
+ * again), and the engine's planned switchover.
+ */
+export interface RollingRestartPrimitives extends SwitchoverPrimitives {
+  restartMember(name: string): Promise<void>;
+}
+
 export interface PrimitiveGroups {
   instanceKill: InstanceKillPrimitives;
   postgresKill: PostgresKillPrimitives;
@@ -108,6 +117,7 @@ export interface PrimitiveGroups {
   archiveStall: ArchiveStallPrimitives;
   dcs: DcsPrimitives;
   link: LinkPrimitives;
+  rollingRestart: RollingRestartPrimitives;
 }
 
 export type PrimitiveGroup = keyof PrimitiveGroups;
@@ -123,6 +133,7 @@ export const GROUP_METHODS: { readonly [G in PrimitiveGroup]: readonly (keyof Pr
   archiveStall: ['stallArchive', 'resumeArchive'],
   dcs: ['dcsMembers', 'stopDcsMembers', 'startDcsMembers', 'dcsMemberAnswers'],
   link: ['degradeLink', 'restoreLink'],
+  rollingRestart: ['restartMember', 'switchover'],
 };
 
 export const PRIMITIVE_GROUPS = Object.keys(GROUP_METHODS) as readonly PrimitiveGroup[];

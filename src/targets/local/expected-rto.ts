@@ -42,6 +42,8 @@ export function expectedLocalRto(patroni: PatroniTimings & { askedTtl?: number }
         basis: `loop_wait ${loopWait} + ${RESTART_ALLOWANCE_S} (crash recovery, restarted in place) + HAProxy down ${haproxyDown} (fall ${checks.fall} × fastinter ${checks.fastInterS}) and up ${haproxyUp}`,
       };
     case 'switchover':
+    case 'rolling-restart':
+      // A rolling restart's outage is its switchover; the restarts of replicas cost no failover.
       return {
         maxSeconds: round(loopWait + PROMOTION_ALLOWANCE_S + haproxyUp),
         basis: `loop_wait ${loopWait} + ${PROMOTION_ALLOWANCE_S} (demotion, promotion) + HAProxy ${haproxyUp}`,

@@ -9,6 +9,7 @@ import type {
   FreezePrimitives,
   InstanceKillPrimitives,
   LinkPrimitives,
+  RollingRestartPrimitives,
   PartitionPrimitives,
   PostgresKillPrimitives,
   SwitchoverPrimitives,
@@ -40,7 +41,8 @@ export class LocalFaultPrimitives
     PartitionPrimitives,
     ArchiveStallPrimitives,
     DcsPrimitives,
-    LinkPrimitives
+    LinkPrimitives,
+    RollingRestartPrimitives
 {
   constructor(
     private readonly docker: Docker,
@@ -69,6 +71,10 @@ export class LocalFaultPrimitives
 
   async switchover(primary: string, candidate: string): Promise<void> {
     await this.patroni(primary).switchover(primary, candidate);
+  }
+
+  async restartMember(name: string): Promise<void> {
+    await this.patroni(name).restart();
   }
 
   async freezeInstance(name: string): Promise<void> {

@@ -34,6 +34,11 @@ export class PatroniApi {
     await this.request('PATCH', '/config', change);
   }
 
+  /** Restarts this member's PostgreSQL in place; Patroni answers once it runs again. */
+  async restart(): Promise<void> {
+    await this.request('POST', '/restart', {}, 60_000);
+  }
+
   /** Planned switchover: leader hands over to candidate (or to the best replica). */
   async switchover(leader: string, candidate?: string): Promise<void> {
     await this.request('POST', '/switchover', { leader, ...(candidate ? { candidate } : {}) }, 30_000);
