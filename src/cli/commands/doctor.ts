@@ -1,6 +1,8 @@
 import { existsSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { canPrepareEngine, dockerClient, ENGINE_HELP, engineState } from '../../targets/local/docker-engine.ts';
+import { STACK_GENERATIONS } from '../../scenario/types.ts';
+import { DEFAULT_GENERATION, localGeneration } from '../../targets/local/generations.ts';
 import { imageExists, nodeImageTag } from '../../targets/local/node-image.ts';
 import { printLine } from '../output.ts';
 
@@ -29,16 +31,21 @@ export async function prerequisites(): Promise<Prerequisite[]> {
     });
   }
 
-  const tag = nodeImageTag();
-  const built = engine.state === 'running' && (await imageExists(dockerClient(), tag));
   const canDebootstrap = process.getuid?.() === 0 && (existsSync('/usr/sbin/debootstrap') || existsSync('/usr/bin/apt-get'));
-  checks.push({
-    name: 'node image',
-    state: built ? 'ok' : canDebootstrap || engine.state === 'running' ? 'will-prepare' : 'missing',
-    detail: built
-      ? `${tag} built`
-      : `${tag} not built yet: the first run builds it (about 2 minutes; offline with debootstrap as root, or FROM debian:bookworm-slim where a registry answers)`,
-  });
+  for (const stack of STACK_GENERATIONS) {
+    const tag = nodeImageTag(stack);
+    const built = engine.state === 'running' && (await imageExists(dockerClient(), tag));
+    const base = localGeneration(stack).baseImage;
+    const firstUse = stack === DEFAULT_GENERATION ? 'the first run' : `the first run with --stack ${stack}`;
+    checks.push({
+      name: `node image (${stack})`,
+      // Only the default generation is needed for a first drill; another is built when asked for.
+      state: built ? 'ok' : canDebootstrap || engine.state === 'running' ? 'will-prepare' : stack === DEFAULT_GENERATION ? 'missing' : 'optional-missing',
+      detail: built
+        ? `${tag} built`
+        : `${tag} not built yet: ${firstUse} builds it (about 2 minutes; offline with debootstrap as root, or FROM ${base} where a registry answers)`,
+    });
+  }
 
   const free = freeBytes(tmpdir());
   checks.push({
