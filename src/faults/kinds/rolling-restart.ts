@@ -6,15 +6,17 @@ import { endpointOf } from '../witness/targets.ts';
 
 /** How long one member may take to stream again after its restart, or the old primary after the switchover. */
 const MEMBER_BACK_MS = 60_000;
+/** Switchover attempts while the engine settles which standby is synchronous. */
+const SWITCHOVER_ATTEMPTS = 5;
 
 /**
  * What an upgrade's restart does to clients: each replica restarted in turn
  * (waiting until it streams again), a planned switchover to the synchronous
  * standby (or a replica), then the former primary restarted as a replica.
- * Targets: [primary, candidate, other replicas...]. Dated like a switchover,
+ * Targets: [primary, replicas...]. Dated like a switchover,
  * by the old primary's own word that it is going down or in recovery (the
  * outage begins there); proven when every instance's postmaster started
- * after the inject and the candidate answers as the primary. The write
+ * after the inject and one of the former replicas answers as the primary. The write
  * downtime counts from the inject, so a commit stall while the synchronous
  * standby restarts is in it too.
  */
@@ -27,26 +29,38 @@ export const rollingRestart = defineFault({
   resolveTargets: async ({ target }) => {
     const topology = await topologyWithPrimary(target);
     const replicas = topology.instances.filter((i) => i.name !== topology.primary && (i.state === 'running' || i.state === 'streaming'));
-    const candidate = replicas.find((i) => i.role === 'sync-replica') ?? replicas.find((i) => i.role === 'replica');
-    if (!candidate) throw new FaultTargetError('no running replica to switch over to', { topology });
-    return [topology.primary, candidate.name, ...replicas.filter((r) => r.name !== candidate.name).map((r) => r.name)];
+    if (replicas.length === 0) throw new FaultTargetError('no running replica to switch over to', { topology });
+    // The synchronous standby last: it is freshly restarted when it takes over, as in an upgrade.
+    const ordered = [...replicas.filter((r) => r.role !== 'sync-replica'), ...replicas.filter((r) => r.role === 'sync-replica')];
+    return [topology.primary, ...ordered.map((r) => r.name)];
   },
-  inject: async (p, [primary, candidate, ...others], context) => {
-    // The candidate last among the replicas: it is freshly restarted when it takes over, as in an upgrade.
+  inject: async (p, [primary, ...replicas], context) => {
     // A step whose member does not stream again stops the procedure there; the witness then finds it unproven.
     const done: string[] = [];
-    for (const replica of [...others, candidate!]) {
+    for (const replica of replicas) {
       await p.restartMember(replica);
       const problem = await streamingAgain(context, replica, primary!);
       if (problem) return `stopped after ${done.join(', ') || 'nothing'}: ${problem}`;
       done.push(`restarted ${replica}`);
     }
-    await p.switchover(primary!, candidate!);
-    const demoted = await streamingAgain(context, primary!, candidate!);
+    // The engine may have moved the synchronous role while its holder restarted, and may still be moving it:
+    // choose the candidate now, and again when the engine refuses it (Patroni: 412, not the sync standby).
+    let candidate = '';
+    for (let attempt = 1; ; attempt++) {
+      candidate = await switchoverCandidate(context, primary!, replicas);
+      try {
+        await p.switchover(primary!, candidate);
+        break;
+      } catch (error) {
+        if (attempt >= SWITCHOVER_ATTEMPTS) throw error;
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+    }
+    const demoted = await streamingAgain(context, primary!, candidate);
     if (demoted) return `stopped after ${done.join(', ')}, switchover ${primary} → ${candidate}: ${demoted}`;
     done.push(`switched over ${primary} → ${candidate}`);
     await p.restartMember(primary!);
-    const back = await streamingAgain(context, primary!, candidate!);
+    const back = await streamingAgain(context, primary!, candidate);
     done.push(`restarted ${primary}`);
     return back ? `${done.join(', ')}, but ${back}` : done.join(', ');
   },
@@ -64,18 +78,27 @@ export const rollingRestart = defineFault({
       return seen.role === 'refused' ? `${primary} refuses connections (${seen.error})` : null;
     },
     proof: async (_p, targets, context, before) => {
-      const [primary, candidate] = targets;
+      const [primary, ...replicas] = targets;
       for (const name of targets) {
         const now = await postmasterStartedAt(endpointOf(context, name));
         if (now === null || now === before.get(name)) return null;
       }
-      const view = await replicationView(endpointOf(context, candidate!), 1_000);
-      if (!view || view.inRecovery) return null;
-      return `every instance restarted (${targets.join(', ')}: new postmaster start times); ${candidate} answers as the primary (was ${primary})`;
+      for (const replica of replicas) {
+        const view = await replicationView(endpointOf(context, replica), 1_000);
+        if (view && !view.inRecovery) return `every instance restarted (${targets.join(', ')}: new postmaster start times); ${replica} answers as the primary (was ${primary})`;
+      }
+      return null;
     },
     healed: async () => 'nothing to undo (a planned restart)',
   },
 });
+
+/** The replica to switch over to: the synchronous standby the engine names now, else the first streaming one. */
+async function switchoverCandidate(context: FaultContext, primary: string, replicas: readonly string[]): Promise<string> {
+  const topology = await context.target.topology().catch(() => null);
+  const listed = topology?.instances.filter((i) => replicas.includes(i.name) && i.name !== primary) ?? [];
+  return listed.find((i) => i.role === 'sync-replica')?.name ?? listed.find((i) => i.state === 'streaming' || i.state === 'running')?.name ?? replicas.at(-1)!;
+}
 
 /**
  * Waits until `member` streams from `primary` again, as both servers say;
@@ -90,8 +113,12 @@ async function streamingAgain(context: FaultContext, member: string, primary: st
     context.signal?.throwIfAborted();
     const [mine, theirs] = await Promise.all([replicationView(endpointOf(context, member)), replicationView(endpointOf(context, primary))]);
     const sent = theirs?.standbys.find((s) => s.name === member)?.state ?? null;
-    if (mine?.inRecovery && mine.receiver === 'streaming' && theirs && !theirs.inRecovery && sent === 'streaming') return null;
-    last = `${member}: ${mine ? `${mine.inRecovery ? 'in recovery' : 'primary'}, receiver ${mine.receiver ?? 'none'}` : 'no answer'}; ${primary}: ${theirs ? `sends ${sent ?? 'nothing'}` : 'no answer'}`;
+    // And the engine's own view: Patroni refuses a restart while it still finishes a demotion.
+    const topology = await context.target.topology().catch(() => null);
+    const listed = topology?.instances.find((i) => i.name === member);
+    const settled = topology?.primary === primary && listed !== undefined && listed.role !== 'primary' && (listed.state === 'streaming' || listed.state === 'running');
+    if (mine?.inRecovery && mine.receiver === 'streaming' && theirs && !theirs.inRecovery && sent === 'streaming' && settled) return null;
+    last = `${member}: ${mine ? `${mine.inRecovery ? 'in recovery' : 'primary'}, receiver ${mine.receiver ?? 'none'}` : 'no answer'}, engine: ${listed ? `${listed.role} ${listed.state}` : 'not listed'}; ${primary}: ${theirs ? `sends ${sent ?? 'nothing'}` : 'no answer'}`;
     await new Promise((r) => setTimeout(r, 250));
   }
   return `${member} did not stream from ${primary} again within ${waitMs / 1000}s (${last})`;
