@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InfrastructureError } from '../../errors.ts';
 import { PrimitiveUnsupportedError } from '../errors.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
@@ -8,7 +9,7 @@ import type { DrillNames } from './drill-names.ts';
 import type { KubeRest } from './kube-rest.ts';
 import { waitForObject } from './kube-watch.ts';
 import { drillLabels, selectorOf } from './labels.ts';
-import { archiveCurrentWal, nameInstance, recoveryReached } from './instance-sql.ts';
+import { archiveCurrentWal, nameInstance, recoveryReached, withClient } from './instance-sql.ts';
 import type { ArchiveWiring } from './manifests/cluster.ts';
 import { renderRestoredCluster } from './manifests/cluster.ts';
 import { renderBackup } from './manifests/backup.ts';
@@ -78,6 +79,12 @@ export class KubeBackups implements BackupPrimitives {
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
+  /**
+   * A new Cluster bootstrapped from the object store. Resolves once the
+   * restored primary accepts writes (restore_seconds ends there); a cluster
+   * restore's `awaitReplicas` then waits until every other instance streams
+   * from it, as the primary's pg_stat_replication says.
+   */
   async restore(options: { target: RecoveryTarget; shape: 'single' | 'cluster'; name: string }): Promise<RestoredCluster> {
     const { kube, names } = this.ctx;
     // A restore to a time or to the end needs the WAL up to now in the store.
@@ -100,38 +107,161 @@ export class KubeBackups implements BackupPrimitives {
     const remove = async (): Promise<void> => {
       await kube.delete(RESOURCES.cluster, name, names.namespace);
     };
-    let endpoints: Awaited<ReturnType<ClusterEndpoints['open']>> | undefined;
+    const opened = new RestoredEndpoints(this.ctx.endpoints, name);
+    const timeoutMs = this.ctx.timeouts?.restore ?? 1_800_000;
+    const deadline = performance.now() + timeoutMs;
     try {
       await applyChecked(kube, RESOURCES.cluster, manifest);
-      const ready = await waitForObject<ClusterResource>(kube, RESOURCES.cluster, name, names.namespace, (c) => clusterReadyProblem(c, instances), {
-        timeoutMs: this.ctx.timeouts?.restore ?? 1_800_000,
-        description: `restored cluster ${name} healthy`,
+      const ready = await waitForObject<ClusterResource>(kube, RESOURCES.cluster, name, names.namespace, (c) => restoredPrimaryProblem(c), {
+        timeoutMs,
+        description: `restored cluster ${name}: primary ready`,
       });
-      const instanceNames = ready.status?.instanceNames ?? [];
-      endpoints = await this.ctx.endpoints.open(name, instanceNames);
       const primaryName = ready.status!.currentPrimary!;
-      const primary = endpoints.app.find((e) => e.name === primaryName);
+      const [primary] = await opened.add([primaryName]);
       if (!primary) throw new InfrastructureError(`restored cluster ${name} reports primary ${primaryName}, which has no endpoint`);
-      for (const [instance, superuser] of endpoints.superuser) await nameInstance(superuser, instance);
+      await untilWritable(primary.connection, name, Math.max(0, deadline - performance.now()));
+      await nameInstance(opened.superuser(primaryName), primaryName);
       const reached = await recoveryReached(primary.connection);
-      const opened = endpoints;
-      return {
+      const restored: RestoredCluster = {
         name,
         primary: primary.connection,
-        instances: opened.app,
+        get instances() {
+          return opened.all;
+        },
         reached,
         teardown: async () => {
           await opened.close();
           await remove();
         },
       };
+      if (options.shape === 'cluster') {
+        restored.awaitReplicas = (ms, signal) => this.awaitReplicas(name, instances, opened, ms, signal);
+      }
+      return restored;
     } catch (error) {
       // The caller only gets a teardown with a RestoredCluster: remove what was made here.
-      await endpoints?.close().catch(() => undefined);
+      await opened.close().catch(() => undefined);
       await remove().catch(() => undefined);
       throw error;
     }
   }
+
+  /**
+   * Until every instance of the restored Cluster but its primary is listed
+   * with state streaming in the primary's pg_stat_replication (CloudNativePG
+   * names each standby's walreceiver after its pod). The Cluster's status
+   * only says which instances exist and which is primary: a standby the
+   * operator counts as ready may still be catching up or not connected.
+   * When the time passes, the instances it never saw are opened anyway, so
+   * their rows count as unread rather than not compared.
+   */
+  private async awaitReplicas(name: string, expected: number, opened: RestoredEndpoints, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const { kube, names } = this.ctx;
+    const deadline = performance.now() + timeoutMs;
+    let problem = 'not checked yet';
+    while (performance.now() < deadline) {
+      signal?.throwIfAborted();
+      problem = await this.replicasProblem(name, expected, opened).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      if (problem === '') {
+        for (const e of opened.all) await nameInstance(opened.superuser(e.name), e.name).catch(() => undefined);
+        return;
+      }
+      await sleep(500, undefined, signal ? { signal } : undefined);
+    }
+    const cluster = await kube.find<ClusterResource>(RESOURCES.cluster, name, names.namespace).catch(() => undefined);
+    const known = cluster?.status?.instanceNames ?? [];
+    const predicted = Array.from({ length: expected }, (_, i) => `${name}-${i + 1}`);
+    await opened.add([...known, ...predicted].filter((n, i, all) => all.indexOf(n) === i).slice(0, Math.max(expected, known.length))).catch(() => undefined);
+    throw new InfrastructureError(`restored cluster ${name}: replicas not streaming within ${timeoutMs / 1000}s: ${problem}`);
+  }
+
+  /** '' once every instance but the primary streams from it; otherwise what is missing. */
+  private async replicasProblem(name: string, expected: number, opened: RestoredEndpoints): Promise<string> {
+    const { kube, names } = this.ctx;
+    const cluster = await kube.get<ClusterResource>(RESOURCES.cluster, name, names.namespace);
+    const status = cluster.status ?? {};
+    const primary = status.currentPrimary;
+    if (!primary || primary !== status.targetPrimary) return `primary ${primary ?? 'none'}, target ${status.targetPrimary ?? 'none'}`;
+    const instanceNames = status.instanceNames ?? [];
+    if (instanceNames.length < expected) return `${instanceNames.length} of ${expected} instances created`;
+    await opened.add(instanceNames);
+    const streaming = await withClient(opened.superuser(primary), async (c) => {
+      const { rows } = await c.query<{ name: string; state: string | null }>('SELECT application_name AS name, state FROM pg_stat_replication');
+      return new Map(rows.map((r) => [r.name, r.state ?? 'unknown']));
+    });
+    const missing = instanceNames.filter((n) => n !== primary && streaming.get(n) !== 'streaming');
+    if (missing.length === 0) return '';
+    return missing.map((n) => `${n} ${streaming.has(n) ? streaming.get(n) : 'not connected'} on ${primary}`).join(', ');
+  }
+}
+
+/** The endpoints of a restored Cluster's instances, opened as the instances appear; closed with the restore. */
+class RestoredEndpoints {
+  private readonly app: InstanceEndpoint[] = [];
+  private readonly superusers = new Map<string, ConnectionInfo>();
+  private readonly closes: Array<() => Promise<void>> = [];
+
+  constructor(
+    private readonly endpoints: ClusterEndpoints,
+    private readonly cluster: string,
+  ) {}
+
+  get all(): readonly InstanceEndpoint[] {
+    return this.app;
+  }
+
+  /** Opens those of `instances` not open yet; returns their endpoints in that order. */
+  async add(instances: readonly string[]): Promise<InstanceEndpoint[]> {
+    const fresh = instances.filter((n) => !this.superusers.has(n));
+    if (fresh.length > 0) {
+      const opened = await this.endpoints.open(this.cluster, fresh);
+      this.closes.push(() => opened.close());
+      this.app.push(...opened.app);
+      for (const [n, c] of opened.superuser) this.superusers.set(n, c);
+    }
+    return instances.flatMap((n) => this.app.filter((e) => e.name === n));
+  }
+
+  superuser(instance: string): ConnectionInfo {
+    const c = this.superusers.get(instance);
+    if (!c) throw new InfrastructureError(`restored cluster ${this.cluster}: no endpoint for instance ${instance}`);
+    return c;
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closes.splice(0)) await close();
+  }
+}
+
+/** Until the restored primary is out of recovery: CloudNativePG may report it ready while it still replays. */
+async function untilWritable(primary: ConnectionInfo, cluster: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = 'not asked yet';
+  do {
+    try {
+      const inRecovery = await withClient(primary, async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r);
+      if (!inRecovery) return;
+      last = 'still in recovery';
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(250);
+  } while (performance.now() < deadline);
+  throw new InfrastructureError(`restored cluster ${cluster}: the primary did not accept writes within ${timeoutMs / 1000}s: ${last}`);
+}
+
+/**
+ * Undefined once a restored Cluster's primary is elected and ready (its
+ * replicas, if any, may not exist yet: CloudNativePG clones them from it
+ * afterwards).
+ */
+export function restoredPrimaryProblem(cluster: ClusterResource | undefined): string | undefined {
+  if (!cluster) return 'not created yet';
+  const s = cluster.status;
+  if (!s) return 'no status yet';
+  if (!s.currentPrimary || s.currentPrimary !== s.targetPrimary) return `primary ${s.currentPrimary ?? 'none'}, target ${s.targetPrimary ?? 'none'}${s.phase ? ` (phase "${s.phase}")` : ''}`;
+  if ((s.readyInstances ?? 0) < 1) return `no instance ready (phase "${s.phase ?? 'none'}")`;
+  return undefined;
 }
 
 /** Undefined once a cluster is healthy with every instance ready and a primary elected. */
