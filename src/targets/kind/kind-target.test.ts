@@ -26,6 +26,7 @@ const MANIFESTS = {
 let primary: LocalPostgres;
 let replicas: LocalPostgres[];
 let restored: LocalPostgres;
+let restoredReplicas: LocalPostgres[];
 let s3: http.Server;
 let s3Port: number;
 const s3Requests: Array<{ url: string; authorization: string }> = [];
@@ -40,6 +41,8 @@ beforeAll(async () => {
   await primary.setSetting('synchronous_standby_names', `'ANY 1 ("pg-2", "pg-3")'`);
   restored = await LocalPostgres.start({ instanceName: 'pg-r1-1' });
   await restored.adminQuery('CREATE DATABASE app OWNER pgdrill_app', 'postgres');
+  // A restore into a cluster: the restored primary's two replicas, streaming from it.
+  restoredReplicas = [await restored.startReplica('pg-r1-2'), await restored.startReplica('pg-r1-3')];
   s3 = http.createServer((req, res) => {
     s3Requests.push({ url: req.url ?? '', authorization: String(req.headers.authorization ?? '') });
     res.writeHead(200, { 'Content-Type': 'application/xml' });
@@ -60,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of replicas ?? []) await r.destroy();
   await primary?.destroy();
+  for (const r of restoredReplicas ?? []) await r.destroy();
   await restored?.destroy();
   await new Promise((r) => s3?.close(r));
 });
@@ -94,7 +98,14 @@ beforeEach(async () => {
   seedKindAddons();
   simulateCluster(fake, { credentials: (cluster) => credentials(cluster === 'pg' ? primary : restored) });
   fake.portForwardHandler = ({ pod, port }) => {
-    const servers: Record<string, LocalPostgres | undefined> = { 'pg-1': primary, 'pg-2': replicas[0], 'pg-3': replicas[1], 'pg-r1-1': restored };
+    const servers: Record<string, LocalPostgres | undefined> = {
+      'pg-1': primary,
+      'pg-2': replicas[0],
+      'pg-3': replicas[1],
+      'pg-r1-1': restored,
+      'pg-r1-2': restoredReplicas[0],
+      'pg-r1-3': restoredReplicas[1],
+    };
     if (port === 5432 && servers[pod]) return { port: servers[pod]!.port };
     if (port === 9000 && pod.startsWith('pg-s3-')) return { port: s3Port };
     return 'refuse';
@@ -263,6 +274,48 @@ describe('startKindTarget against the fake API and a fake docker/kind', () => {
     expect((await query(restore.primary, "SELECT current_setting('pgdrill.instance') AS n"))[0]?.n).toBe('pg-r1-1');
     await restore.teardown();
     expect(fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg-r1', 'pgdrill-run-1')).toBeUndefined();
+  });
+
+  it('a cluster restore: its replicas stream, and its drill-inside target acts on the restored Cluster only', async () => {
+    const t = await start();
+    const restore = await t.backups!.restore({ target: { kind: 'latest' }, shape: 'cluster', name: 'r1' });
+    expect(restore.target).toBeUndefined();
+    await restore.awaitReplicas!(10_000);
+    const inside = restore.target!;
+    expect(inside.archives).toBe(false);
+    expect(inside.backups).toBeUndefined();
+    expect(inside.archivedWal).toBeUndefined();
+    expect(inside.instances.map((i) => [i.name, i.zone])).toEqual([
+      ['pg-r1-1', 'a'],
+      ['pg-r1-2', 'b'],
+      ['pg-r1-3', 'c'],
+    ]);
+    // Its client endpoint follows the restored Cluster's -rw Service, not the source's.
+    expect((await query(inside.client, "SELECT current_setting('pgdrill.instance') AS n, pg_is_in_recovery() AS r"))[0]).toEqual({ n: 'pg-r1-1', r: false });
+    // Its topology is the restored Cluster's status and instances.
+    const topology = await inside.topology();
+    expect(topology.primary).toBe('pg-r1-1');
+    expect(topology.instances.map((i) => [i.name, i.role])).toEqual([
+      ['pg-r1-1', 'primary'],
+      ['pg-r1-2', 'replica'],
+      ['pg-r1-3', 'replica'],
+    ]);
+    // Only faults on its own pods and status: no network policy, archive stall or node fault that would reach the source.
+    expect(Object.keys(inside.faults).sort()).toEqual(['incarnation', 'killInstance', 'killPostgres', 'startInstance', 'switchover']);
+    expect(await inside.faults.incarnation!('pg-r1-2')).toBe(`pod uid ${fake.get('v1', 'Pod', 'pg-r1-2', 'pgdrill-run-1')?.metadata.uid}`);
+    const patchesBefore = fake.calls('PATCH').length;
+    await inside.faults.switchover!('pg-r1-1', 'pg-r1-2');
+    expect(fake.calls('PATCH').slice(patchesBefore).map((c) => c.path)).toEqual(['/apis/postgresql.cnpg.io/v1/namespaces/pgdrill-run-1/clusters/pg-r1/status']);
+    expect((fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg-r1', 'pgdrill-run-1')?.status as { currentPrimary: string }).currentPrimary).toBe('pg-r1-2');
+    expect((fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg', 'pgdrill-run-1')?.status as { currentPrimary: string }).currentPrimary).toBe('pg-1');
+    // Its teardown (the inner drill's) removes the restored Cluster and nothing of the source; the restore's own teardown after it does nothing more.
+    const clientPort = inside.client.port;
+    await inside.teardown();
+    await restore.teardown();
+    expect(fake.calls('DELETE').map((c) => c.path)).toEqual(['/apis/postgresql.cnpg.io/v1/namespaces/pgdrill-run-1/clusters/pg-r1']);
+    expect(fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg', 'pgdrill-run-1')).toBeDefined();
+    await expect(query({ ...inside.client, port: clientPort }, 'SELECT 1')).rejects.toThrow();
+    expect((await query(t.client, 'SELECT 1 AS one'))[0]?.one).toBe(1);
   });
 
   it('switches over through the operator and reports the new primary', async () => {

@@ -15,6 +15,7 @@ import { renderRestoredCluster } from './manifests/cluster.ts';
 import { renderBackup } from './manifests/backup.ts';
 import type { BackupResource, ClusterResource } from './manifests/cnpg-types.ts';
 import { RESOURCES } from './resources.ts';
+import type { RestoredKubeTarget } from './restored-kube-target.ts';
 
 /** Opens direct endpoints to a cluster's instances (port-forwards) and closes them. */
 export interface ClusterEndpoints {
@@ -35,6 +36,11 @@ export interface KubeBackupsContext {
   primary(): Promise<ConnectionInfo>;
   endpoints: ClusterEndpoints;
   timeouts?: Partial<{ backup: number; restore: number }>;
+  /**
+   * A restored Cluster as a target of its own, for a drill inside it;
+   * `remove` is the restored cluster's teardown. Absent: no drill inside.
+   */
+  restoredTarget?: (cluster: string, remove: () => Promise<void>) => Promise<RestoredKubeTarget>;
 }
 
 /**
@@ -122,6 +128,18 @@ export class KubeBackups implements BackupPrimitives {
       await untilWritable(primary.connection, name, Math.max(0, deadline - performance.now()));
       await nameInstance(opened.superuser(primaryName), primaryName);
       const reached = await recoveryReached(primary.connection);
+      let target: RestoredKubeTarget | undefined;
+      let removal: Promise<void> | undefined;
+      // Called by the drill inside (its target's teardown) and by the restore step: removes once, again only after a failure.
+      const teardown = (): Promise<void> =>
+        (removal ??= (async () => {
+          await target?.closeEndpoints();
+          await opened.close();
+          await remove();
+        })().catch((error: unknown) => {
+          removal = undefined;
+          throw error;
+        }));
       const restored: RestoredCluster = {
         name,
         primary: primary.connection,
@@ -129,13 +147,21 @@ export class KubeBackups implements BackupPrimitives {
           return opened.all;
         },
         reached,
-        teardown: async () => {
-          await opened.close();
-          await remove();
-        },
+        teardown,
       };
       if (options.shape === 'cluster') {
-        restored.awaitReplicas = (ms, signal) => this.awaitReplicas(name, instances, opened, ms, signal);
+        restored.awaitReplicas = async (ms, signal) => {
+          try {
+            await this.awaitReplicas(name, instances, opened, ms, signal);
+          } finally {
+            // Built once the wait ends, either way: its instances are those the Cluster lists then.
+            // A drill inside a cluster whose replicas never streamed judges that by its own checks.
+            if (!signal?.aborted && !target && this.ctx.restoredTarget) {
+              target = await this.ctx.restoredTarget(name, teardown).catch(() => undefined);
+              if (target) restored.target = target;
+            }
+          }
+        };
       }
       return restored;
     } catch (error) {

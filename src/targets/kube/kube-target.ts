@@ -24,6 +24,7 @@ import { NetworkFaults } from './network-faults.ts';
 import { deploymentImage, retryWhileWebhookStarts } from './operator-install.ts';
 import { PortForwardProxy } from './port-forward-proxy.ts';
 import { RESOURCES, type KubeObject } from './resources.ts';
+import { RestoredKubeTarget } from './restored-kube-target.ts';
 import { listKeys, parseS3Path, walNames } from './s3-listing.ts';
 import { zoneMapping } from './zone-map.ts';
 
@@ -213,6 +214,7 @@ export async function provisionKubeDrill(args: ProvisionKubeDrillArgs): Promise<
       primary: () => target.primaryEndpoint(),
       endpoints,
       timeouts,
+      restoredTarget: (cluster, remove) => restoredKubeTarget(args, { cluster, remove, timeouts, storeApp }),
     });
     if (options.firstBackup) {
       await progress.phase('first backup', async () => {
@@ -221,6 +223,69 @@ export async function provisionKubeDrill(args: ProvisionKubeDrillArgs): Promise<
       });
     }
     return target;
+  } catch (error) {
+    await endpoints.closeAll();
+    throw error;
+  }
+}
+
+/**
+ * A KubeTarget bound to a restored Cluster beside the one under test: its
+ * instances as its status lists them now, its own credentials, -rw client
+ * endpoint and port-forwards (closed by its teardown, which is the restored
+ * cluster's `remove`), fault primitives aimed at its pods only.
+ */
+async function restoredKubeTarget(
+  args: ProvisionKubeDrillArgs,
+  restored: { cluster: string; remove: () => Promise<void>; timeouts: KubeDrillTimeouts; storeApp: string | null },
+): Promise<RestoredKubeTarget> {
+  const { kube, options } = args;
+  const names: DrillNames = { ...args.names, cluster: restored.cluster };
+  const zones = zoneMapping(options.zoneMap);
+  const status = (await kube.get<ClusterResource>(RESOURCES.cluster, names.cluster, names.namespace)).status;
+  const instances = status?.instanceNames ?? [];
+  if (instances.length === 0) throw new InfrastructureError(`restored cluster ${names.cluster} lists no instances`);
+  const credentials = await readClusterCredentials(kube, names.namespace, names.cluster);
+  const endpoints = new KubeEndpoints(kube, names.namespace, zones.toScenario);
+  try {
+    const client = await endpoints.openClient(names.cluster, credentials.app);
+    const opened = await endpoints.openInstances(names.cluster, instances, credentials);
+    const endpointOf = (instance: string): ConnectionInfo => {
+      const e = opened.app.find((i) => i.name === instance);
+      if (!e) throw new InfrastructureError(`no endpoint for instance ${instance} of ${names.cluster}`);
+      return e.connection;
+    };
+    const faults = args.primitives({
+      kube,
+      names,
+      instances,
+      // Unused: RestoredKubeTarget offers no network fault (the run's fault policies are one set).
+      network: new NetworkFaults(kube, options.runId, names, instances, restored.storeApp),
+      endpoint: endpointOf,
+      guard: args.guard,
+      timeouts: restored.timeouts,
+      zoneLabel: zones.toCluster,
+    });
+    return new RestoredKubeTarget(
+      new KubeTarget({
+        targetKind: args.targetKind,
+        kube,
+        names,
+        options,
+        instances,
+        client,
+        endpoints: opened.app,
+        superuser: opened.superuser,
+        credentials,
+        storeSecrets: [],
+        storeApp: null,
+        faults,
+        endpointsManager: endpoints,
+        removeRun: restored.remove,
+        versions: args.versions ?? {},
+        ...(args.expectedRto ? { expectedRto: args.expectedRto } : {}),
+      }),
+    );
   } catch (error) {
     await endpoints.closeAll();
     throw error;
