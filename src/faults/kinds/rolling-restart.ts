@@ -1,7 +1,7 @@
 import { FaultTargetError } from '../errors.ts';
 import { defineFault, type FaultContext } from '../fault.ts';
 import { topologyWithPrimary } from '../resolve.ts';
-import { postmasterStartedAt, replicationView, serverRole } from '../witness/instance-checks.ts';
+import { demotionSeen, postmasterStartedAt, replicationView } from '../witness/instance-checks.ts';
 import { endpointOf } from '../witness/targets.ts';
 
 /** How long one member may take to stream again after its restart, or the old primary after the switchover. */
@@ -72,11 +72,7 @@ export const rollingRestart = defineFault({
       return started;
     },
     dated: 'by-observation',
-    moment: async (_p, [primary], context) => {
-      const seen = await serverRole(endpointOf(context, primary!), 500);
-      if (seen.role === 'in-recovery') return `${primary} is in recovery`;
-      return seen.role === 'refused' ? `${primary} refuses connections (${seen.error})` : null;
-    },
+    moment: async (_p, [primary], context) => demotionSeen(endpointOf(context, primary!), primary!),
     proof: async (_p, targets, context, before) => {
       const [primary, ...replicas] = targets;
       for (const name of targets) {

@@ -1,7 +1,7 @@
 import { FaultTargetError } from '../errors.ts';
 import { defineFault } from '../fault.ts';
 import { topologyWithPrimary } from '../resolve.ts';
-import { replicationView, serverRole } from '../witness/instance-checks.ts';
+import { demotionSeen, replicationView } from '../witness/instance-checks.ts';
 import { endpointOf } from '../witness/targets.ts';
 
 /**
@@ -28,12 +28,7 @@ export const switchover = defineFault({
   witness: {
     before: async () => undefined,
     dated: 'by-observation',
-    moment: async (_p, [primary], context) => {
-      // Only the server's own word dates it: a timeout on a loaded machine is no sign of a switchover.
-      const seen = await serverRole(endpointOf(context, primary!), 500);
-      if (seen.role === 'in-recovery') return `${primary} is in recovery`;
-      return seen.role === 'refused' ? `${primary} refuses connections (${seen.error})` : null;
-    },
+    moment: async (_p, [primary], context) => demotionSeen(endpointOf(context, primary!), primary!),
     proof: async (_p, [primary, candidate], context) => {
       const view = await replicationView(endpointOf(context, candidate!), 1_000);
       return view && !view.inRecovery ? `${candidate} answers as the primary (was ${primary})` : null;

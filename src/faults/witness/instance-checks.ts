@@ -135,3 +135,14 @@ export async function standbyLagBytes(primary: ConnectionInfo, standby: string, 
     return null;
   }
 }
+
+/**
+ * The old primary's own word that a planned handover began, as evidence: it
+ * is in recovery, or refuses connections because it is going down. Only the
+ * server's word dates it: a timeout on a loaded machine is no sign of one.
+ */
+export async function demotionSeen(connection: ConnectionInfo, name: string): Promise<string | null> {
+  const seen = await serverRole(connection, 500);
+  if (seen.role === 'in-recovery') return `${name} is in recovery`;
+  return seen.role === 'refused' ? `${name} refuses connections (${seen.error})` : null;
+}
