@@ -178,7 +178,9 @@ async function drillInside(
   step: RestoreStep & { drill: NonNullable<RestoreStep['drill']> },
   s: StepContext,
 ): Promise<RestoredDrillOutcome> {
-  if (!restored.target) return { verdict: 'inconclusive', reasons: [`the ${s.target.kind} target cannot run a drill inside a restored cluster`], reportDir: null };
+  if (!restored.target) {
+    return { verdict: 'inconclusive', reasons: [restored.targetProblem ?? `the ${s.target.kind} target cannot run a drill inside a restored cluster`], reportDir: null };
+  }
   if (!s.drillRestored) return { verdict: 'inconclusive', reasons: ['this runner cannot run a drill inside a restored cluster'], reportDir: null };
   return s.drillRestored(restored.target, step);
 }

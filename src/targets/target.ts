@@ -61,6 +61,8 @@ export interface RestoredCluster {
    * the restored cluster's.
    */
   target?: StartedTarget;
+  /** Why `target` is absent although the target kind can drill a restored cluster (building it failed). */
+  targetProblem?: string;
   teardown(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import { readRestoredInstances } from '../../runner/restore-read.ts';
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
 import type { RestoredCluster } from '../target.ts';
 import { drillNames } from './drill-names.ts';
-import { KubeBackups, type ClusterEndpoints } from './kube-backups.ts';
+import { KubeBackups, type ClusterEndpoints, type KubeBackupsContext } from './kube-backups.ts';
 import { KubeRest } from './kube-rest.ts';
 import { storeConfiguration } from './manifests/backup.ts';
 
@@ -57,7 +57,7 @@ const endpoints: ClusterEndpoints = {
   },
 };
 
-const backups = (zones: string[]): KubeBackups =>
+const backups = (zones: string[], extra: Partial<KubeBackupsContext> = {}): KubeBackups =>
   new KubeBackups({
     kube: new KubeRest(fake.kubeConfig()),
     runId: 'run-1',
@@ -69,6 +69,7 @@ const backups = (zones: string[]): KubeBackups =>
     primary: async () => source.connection,
     endpoints,
     timeouts: { restore: 5_000 },
+    ...extra,
   });
 
 const pods = (): string[] => fake.list('v1', 'Pod', names.namespace).map((p) => p.metadata.name).sort();
@@ -135,6 +136,17 @@ describe('KubeBackups: a restore into a cluster', () => {
     restored = await backups(['a', 'b', 'c']).restore({ target: { kind: 'latest' }, shape: 'cluster', name: 'r1' });
     await expect(restored.awaitReplicas!(1_500)).rejects.toThrow(/replicas not streaming within 1\.5s: 1 of 3 instances created/);
     expect(restored.instances.map((i) => i.name)).toEqual(['pg-r1-1', 'pg-r1-2', 'pg-r1-3']);
+  });
+
+  it('a drill-inside target that cannot be built says why, instead of passing for a target kind that cannot drill', async () => {
+    const restoredTarget = async (): Promise<never> => {
+      throw new Error('no Secret pg-r1-app yet');
+    };
+    restored = await backups(['a', 'b', 'c'], { restoredTarget }).restore({ target: { kind: 'latest' }, shape: 'cluster', name: 'r1' });
+    releaseReplicas();
+    await restored.awaitReplicas!(10_000);
+    expect(restored.target).toBeUndefined();
+    expect(restored.targetProblem).toBe('the restored cluster pg-r1 could not be made a target: no Secret pg-r1-app yet');
   });
 
   it('a single restore has no awaitReplicas; teardown closes its endpoints and deletes the restored Cluster only', async () => {

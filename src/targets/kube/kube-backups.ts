@@ -157,7 +157,10 @@ export class KubeBackups implements BackupPrimitives {
             // Built once the wait ends, either way: its instances are those the Cluster lists then.
             // A drill inside a cluster whose replicas never streamed judges that by its own checks.
             if (!signal?.aborted && !target && this.ctx.restoredTarget) {
-              target = await this.ctx.restoredTarget(name, teardown).catch(() => undefined);
+              target = await this.ctx.restoredTarget(name, teardown).catch((error: unknown) => {
+                restored.targetProblem = `the restored cluster ${name} could not be made a target: ${error instanceof Error ? error.message : String(error)}`;
+                return undefined;
+              });
               if (target) restored.target = target;
             }
           }
