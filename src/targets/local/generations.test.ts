@@ -4,6 +4,10 @@ import { patroniConfig } from './config/patroni-config.ts';
 import { expectedLocalRto } from './expected-rto.ts';
 import { appliedPatroniTimings, localGeneration, parseGeneration } from './generations.ts';
 import { nodeImageTag } from './node-image.ts';
+import type { PatroniApi } from './patroni-api.ts';
+import { checkAppliedTimings } from './provision.ts';
+import { createProgress } from '../../progress/progress.ts';
+import { InfrastructureError } from '../../errors.ts';
 import { stackLayout } from './stack-layout.ts';
 import { localStackOptions, validateLocalOptions } from './stack-options.ts';
 
@@ -52,5 +56,17 @@ describe('stack generations', () => {
     expect(() => validateLocalOptions(localStackOptions('gen4', { synchronous: 'quorum' }))).toThrow(
       "synchronous 'quorum' needs Patroni 4's quorum commit; stack debian12 has Patroni 3.0.2 (use --stack debian13)",
     );
+  });
+
+  it("refuses to go on when Patroni's /config does not hold the timings pgdrill wrote", async () => {
+    const answering = (config: Record<string, unknown>) => ({ config: async () => config }) as unknown as PatroniApi;
+    const notes: string[] = [];
+    const progress = createProgress((line) => void notes.push(line));
+    const options = localStackOptions('gen5', { stack: 'debian13', patroni: { ttl: 10, loopWait: 2, retryTimeout: 4 } });
+    await expect(checkAppliedTimings(answering({ ttl: 20, loop_wait: 2, retry_timeout: 4 }), options, progress)).resolves.toBeUndefined();
+    expect(notes.join('\n')).toContain('Patroni 4.0.7 runs ttl 20, its minimum (10 was asked)');
+    const silentlyOther = checkAppliedTimings(answering({ ttl: 30, loop_wait: 2, retry_timeout: 4 }), options, progress);
+    await expect(silentlyOther).rejects.toThrow(InfrastructureError);
+    await expect(checkAppliedTimings(answering({ ttl: 30, loop_wait: 2, retry_timeout: 4 }), options, progress)).rejects.toThrow('Patroni applies ttl 30, loop_wait 2, retry_timeout 4; pgdrill wrote 20, 2, 4');
   });
 });

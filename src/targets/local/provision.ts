@@ -118,9 +118,8 @@ export async function provisionStack(
   const apis = layout.postgres.map((n) => new PatroniApi(`http://127.0.0.1:${instancePorts.get(n.name)!.patroni}`));
   signal?.throwIfAborted();
   const cluster = await progress.phase('patroni cluster', () => waitForHealthyCluster(apis, options, progress, 180_000, signal));
-  const leader = cluster.members.find((m) => m.role === 'leader')!.name;
-  await checkAppliedTimings(apis[layout.postgres.findIndex((n) => n.name === leader)]!, options, progress);
-  const leaderName = leader;
+  const leaderName = cluster.members.find((m) => m.role === 'leader')!.name;
+  await checkAppliedTimings(apis[layout.postgres.findIndex((n) => n.name === leaderName)]!, options, progress);
   const leaderPorts = instancePorts.get(leaderName)!;
 
   const connection = (host: string, port: number, user: string, password: string, database: string): ConnectionInfo => ({
