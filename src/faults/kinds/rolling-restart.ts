@@ -59,8 +59,15 @@ export const rollingRestart = defineFault({
     const demoted = await streamingAgain(context, primary!, candidate);
     if (demoted) return `stopped after ${done.join(', ')}, switchover ${primary} → ${candidate}: ${demoted}`;
     done.push(`switched over ${primary} → ${candidate}`);
+    // The demotion already gave the old primary a new postmaster, so the proof's start times cannot show
+    // this last restart: compare with the start time the demotion left.
+    const demotedStart = await postmasterStartedAt(endpointOf(context, primary!));
     await p.restartMember(primary!);
     const back = await streamingAgain(context, primary!, candidate);
+    const restartedStart = await postmasterStartedAt(endpointOf(context, primary!));
+    if (restartedStart === null || restartedStart === demotedStart) {
+      throw new FaultTargetError(`rolling restart: the restart of ${primary} after the switchover did not take effect (postmaster start ${demotedStart ?? 'unknown'} unchanged)`);
+    }
     done.push(`restarted ${primary}`);
     return back ? `${done.join(', ')}, but ${back}` : done.join(', ');
   },
