@@ -2,6 +2,7 @@ import { METRICS, METRIC_NAMES, type MetricName, type Tolerance } from '../check
 import { mergeVerdicts, type Verdict } from '../judge/verdict.ts';
 import { scenarioDistributions, type MetricDistribution, type ScenarioDistribution } from '../report/distributions.ts';
 import type { RunResult } from '../report/run-result.ts';
+import { allowedWorsening } from './compare.ts';
 
 /** What became of a scenario, or of one of its metrics, from the baseline to the candidate. */
 export type CertifyVerdict = 'regressed' | 'improved' | 'fixed' | 'broken' | 'same' | 'inconclusive';
@@ -148,7 +149,7 @@ export function certifyMetric(
   const judged = { ...base, tolerance, resolution: noise };
   if (a && !b) return { ...judged, verdict: 'regressed', note: `${metric}: measured on the baseline (median ${a.median}), on no candidate run` };
   if (!a || !b) return { ...judged, verdict: 'not-comparable', note: `${metric}: no baseline value` };
-  const allowed = Math.max(tolerance.absolute, tolerance.relative * Math.abs(a.median!), noise ?? 0);
+  const allowed = Math.max(allowedWorsening(tolerance, a.median!), noise ?? 0);
   const worse = round(b.median! - a.median!);
   const range = (d: MetricDistribution) => `${d.min}–${d.max}`;
   const moved = `median ${a.median} → ${b.median} (baseline ${range(a)}, candidate ${range(b)}; allowed ${round(allowed)})`;

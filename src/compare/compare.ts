@@ -161,11 +161,16 @@ function compareMetric(metric: MetricName, ra: RunResult, rb: RunResult, overrid
     return { ...base, tolerance, status: 'regression', note: `${metric} was ${amountWithUnitText(info.unit, a ?? 0)} in A and has no value in B (${why ? `not measured: ${why}` : 'unbounded: never recovered'})` };
   }
   if (a === null) return { ...base, tolerance, status: 'not-comparable', note: 'no value in A' };
-  const allowed = Math.max(tolerance.absolute, tolerance.relative * Math.abs(a));
+  const allowed = allowedWorsening(tolerance, a);
   const worse = b - a;
   // Round away float noise (0.1 + 0.2) before judging.
   const status: MetricStatus = round(worse) > round(allowed) ? 'regression' : worse > 0 ? 'within-tolerance' : worse < 0 ? 'improvement' : 'same';
   return { ...base, tolerance, status };
+}
+
+/** How much worse than the baseline value a metric may get: the larger of the absolute and the relative allowance. */
+export function allowedWorsening(tolerance: Tolerance, baseline: number): number {
+  return Math.max(tolerance.absolute, tolerance.relative * Math.abs(baseline));
 }
 
 /** A tolerance in the metric's unit: "1 s or 20%", "16 MiB or 50%", "0 writes"; "—" for an informational metric. */
