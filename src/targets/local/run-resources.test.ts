@@ -30,3 +30,38 @@ describe('removing a run', () => {
     expect(left).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 });
+
+/** Docker 20.10 after a teardown: the network keeps the endpoint of a container that is gone, and refuses with 403 until it is disconnected by force. */
+function engineWithStaleEndpoint() {
+  const left = { containers: 0, networks: 1, volumes: 1 };
+  const endpoints = new Map([['ep-stale', { Name: 'pgdrill-ab-pg-a' }]]);
+  const disconnected: unknown[] = [];
+  const docker = {
+    listContainers: async () => [],
+    listNetworks: async () => (left.networks ? [{ Id: 'n1', Labels: {} }] : []),
+    getNetwork: () => ({
+      inspect: async () => ({ Containers: Object.fromEntries(endpoints) }),
+      disconnect: async (options: { Container: string; Force?: boolean }) => {
+        disconnected.push(options);
+        // The engine drops a stale endpoint only when forced.
+        if (options.Force) for (const [id, e] of endpoints) if (e.Name === options.Container) endpoints.delete(id);
+      },
+      remove: async () => {
+        if (endpoints.size > 0) throw Object.assign(new Error('(HTTP code 403) unexpected - error while removing network: network pgdrill-ab has active endpoints'), { statusCode: 403 });
+        left.networks = 0;
+      },
+    }),
+    listVolumes: async () => ({ Volumes: left.volumes ? [{ Name: 'v1' }] : [] }),
+    getVolume: () => ({ remove: async () => void (left.volumes = 0) }),
+  };
+  return { docker: docker as unknown as Docker, left, disconnected };
+}
+
+describe('removing a run whose network kept a stale endpoint', () => {
+  it('disconnects the stale endpoint by force, then removes the network and the volume', async () => {
+    const { docker, left, disconnected } = engineWithStaleEndpoint();
+    expect(await removeRunResources(docker, 'abcd1234')).toEqual({ containers: 0, networks: 1, volumes: 1 });
+    expect(left).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(disconnected).toEqual([{ Container: 'pgdrill-ab-pg-a', Force: true }]);
+  });
+});

@@ -29,7 +29,8 @@ export async function removeRunResources(docker: Docker, runId?: string): Promis
   );
   const networks = await docker.listNetworks({ filters: filter(runId) });
   for (const n of networks) {
-    await removeWhenFree(() => docker.getNetwork(n.Id).remove());
+    const network = docker.getNetwork(n.Id);
+    await removeWhenFree(() => network.remove(), { onActiveEndpoints: () => disconnectAll(network) });
     removed.networks++;
   }
   const volumes = (await docker.listVolumes({ filters: filter(runId) })).Volumes ?? [];
@@ -42,11 +43,18 @@ export async function removeRunResources(docker: Docker, runId?: string): Promis
 
 /**
  * A network or volume answers 409 while the engine still releases a removed
- * container's endpoint or mount (seen after a forced remove returned): ask
- * again for a while instead of leaving it behind. Gone already is fine.
+ * container's endpoint or mount (seen after a forced remove returned), and a
+ * network 403 "has active endpoints" when the engine kept an endpoint of a
+ * container that is gone (seen with Docker 20.10 right after teardown; it
+ * stayed until the endpoint was disconnected by force): ask again for a
+ * while, clearing such endpoints, instead of leaving it behind. Gone
+ * already is fine.
  */
-async function removeWhenFree(remove: () => Promise<unknown>, patienceMs = 15_000): Promise<void> {
-  const deadline = performance.now() + patienceMs;
+export async function removeWhenFree(
+  remove: () => Promise<unknown>,
+  options: { patienceMs?: number; pauseMs?: number; onActiveEndpoints?: () => Promise<void> } = {},
+): Promise<void> {
+  const deadline = performance.now() + (options.patienceMs ?? 15_000);
   for (;;) {
     try {
       await remove();
@@ -54,9 +62,20 @@ async function removeWhenFree(remove: () => Promise<unknown>, patienceMs = 15_00
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 404) return;
-      if (status !== 409 || performance.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 250));
+      const activeEndpoints = status === 403 && /active endpoints/i.test(String((error as Error).message));
+      if ((status !== 409 && !activeEndpoints) || performance.now() > deadline) throw error;
+      if (activeEndpoints) await options.onActiveEndpoints?.();
+      await new Promise((r) => setTimeout(r, options.pauseMs ?? 250));
     }
+  }
+}
+
+/** Disconnects, by force, every endpoint the network still lists (a removed container's stale one included). */
+async function disconnectAll(network: Docker.Network): Promise<void> {
+  const info = (await network.inspect().catch(() => null)) as { Containers?: Record<string, { Name?: string }> } | null;
+  for (const [id, endpoint] of Object.entries(info?.Containers ?? {})) {
+    // A stale endpoint's container no longer exists: the engine accepts its name (or id) with Force.
+    await network.disconnect({ Container: endpoint.Name || id, Force: true }).catch(() => undefined);
   }
 }
 
