@@ -10,9 +10,19 @@ export const CERT_MANAGER_VERSION = '1.19.1';
 /** Kubernetes minor versions CloudNativePG 1.30 supports (its docs/src/supported_releases.md; 1.30 to 1.33 are tested, not supported). */
 export const CNPG_SUPPORTED_KUBERNETES = ['1.34', '1.35', '1.36'] as const;
 
+/**
+ * Where a CloudNativePG release's manifest is: releases/cnpg-<version>.yaml
+ * on the release-<minor> branch (its docs/src/installation_upgrade.md
+ * applies that URL; each release branch's releases/ folder holds its patches).
+ */
+export function cnpgReleaseManifest(version: string): string {
+  const minor = version.split('.').slice(0, 2).join('.');
+  return `https://raw.githubusercontent.com/cloudnative-pg/cloudnative-pg/release-${minor}/releases/cnpg-${version}.yaml`;
+}
+
 /** Release manifests, applied server-side (what the upstream install guides do with kubectl). */
 export const RELEASE_MANIFESTS = {
-  cnpg: `https://raw.githubusercontent.com/cloudnative-pg/cloudnative-pg/release-1.30/releases/cnpg-${CNPG_VERSION}.yaml`,
+  cnpg: cnpgReleaseManifest(CNPG_VERSION),
   certManager: `https://github.com/cert-manager/cert-manager/releases/download/v${CERT_MANAGER_VERSION}/cert-manager.yaml`,
   barmanCloudPlugin: `https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v${BARMAN_CLOUD_PLUGIN_VERSION}/manifest.yaml`,
 } as const;

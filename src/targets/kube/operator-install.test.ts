@@ -1,13 +1,14 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InfrastructureError, UsageError } from '../../errors.ts';
 import { silentProgress } from '../../progress/progress.ts';
 import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
 import { seedClusterBasics, simulateCluster } from '../../../test/fixtures/kube/simulated-cluster.ts';
 import { validateClusterOptions, KUBE_CLUSTER_DEFAULTS, type KubeClusterOptions } from './drill-options.ts';
+import { parseKubeGeneration } from './kube-generation.ts';
 import { KubeApiError, KubeRest } from './kube-rest.ts';
 import { applyReleaseManifest, installOperators, retryWhileWebhookStarts, rolloutProblem, type DeploymentObject } from './operator-install.ts';
 
@@ -81,6 +82,43 @@ describe('installing the operators from release manifests', () => {
     expect(rolloutProblem(d(3, { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 1 }), 'op')).toBe('op: 1 of 2 updated replicas available');
     expect(rolloutProblem(d(3, { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }), 'op')).toBeUndefined();
     expect(() => rolloutProblem(d(3, { observedGeneration: 3, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }), 'op')).toThrow(/exceeded its progress deadline/);
+  });
+
+  // A stand-in of another release's manifest: the 1.30.0 fixture with the operator image of that version.
+  const releaseManifest = async (version: string): Promise<string> => (await readFile(SOURCES.cnpg, 'utf8')).replaceAll(':1.30.0', `:${version}`);
+  const operatorImage = (): string | undefined =>
+    (fake.get('apps/v1', 'Deployment', 'cnpg-controller-manager', 'cnpg-system') as unknown as DeploymentObject | undefined)?.spec?.template?.spec?.containers?.[0]?.image;
+
+  it("installs the asked generation's operator from its release manifest URL, and leaves it when it already runs", async () => {
+    const operator = parseKubeGeneration('cnpg-1.29.2').operator;
+    const text = await releaseManifest('1.29.2');
+    const fetched: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      fetched.push(url);
+      return new Response(text);
+    });
+    try {
+      await installOperators(kube, { backupMethod: 'barmanObjectStore', operator }, silentProgress());
+      expect(fetched).toEqual(['https://raw.githubusercontent.com/cloudnative-pg/cloudnative-pg/release-1.29/releases/cnpg-1.29.2.yaml']);
+      expect(operatorImage()).toBe('ghcr.io/cloudnative-pg/cloudnative-pg:1.29.2');
+      fake.requests.length = 0;
+      await installOperators(kube, { backupMethod: 'barmanObjectStore', operator }, silentProgress());
+      expect([fetched.length, fake.calls('PATCH')]).toEqual([1, []]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    // Another generation on the same (reused) cluster replaces it.
+    await installOperators(kube, { backupMethod: 'barmanObjectStore', sources: SOURCES }, silentProgress());
+    expect(operatorImage()).toBe('ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0');
+  });
+
+  it("refuses a manifest file that installs another release than the generation's (exit 3)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgdrill-manifest-'));
+    await writeFile(join(dir, 'cnpg.yaml'), await releaseManifest('1.28.4'));
+    const operator = parseKubeGeneration('cnpg-1.29.1').operator;
+    const error = await installOperators(kube, { backupMethod: 'barmanObjectStore', operator, sources: { cnpg: join(dir, 'cnpg.yaml') } }, silentProgress()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as Error).message).toBe(`${join(dir, 'cnpg.yaml')} installed ghcr.io/cloudnative-pg/cloudnative-pg:1.28.4, not CloudNativePG 1.29.1`);
   });
 
   it('installs neither cert-manager nor the plugin for the in-tree method', async () => {

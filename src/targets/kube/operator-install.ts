@@ -6,13 +6,13 @@ import {
   BARMAN_CLOUD_PLUGIN_VERSION,
   CERT_MANAGER_DEPLOYMENTS,
   CERT_MANAGER_NAMESPACE,
-  CNPG_VERSION,
   OPERATOR_DEPLOYMENT,
   OPERATOR_NAMESPACE,
   PLUGIN_DEPLOYMENT,
   RELEASE_MANIFESTS,
   type BackupMethod,
 } from './cnpg.ts';
+import { PINNED_OPERATOR, type OperatorRelease } from './kube-generation.ts';
 import { isNotFound, KubeApiError, type KubeRest } from './kube-rest.ts';
 import { waitForObject } from './kube-watch.ts';
 import { groupVersionPath, RESOURCES, type KubeObject, type ResourceRef } from './resources.ts';
@@ -46,16 +46,20 @@ interface CrdObject extends KubeObject {
 }
 
 /**
- * Installs the pinned CloudNativePG release and, for the plugin backup
- * method, cert-manager and plugin-barman-cloud, as their guides do: each
- * release manifest applied server-side, then a wait for the deployments.
- * A component whose deployment already runs the pinned version is left as
- * it is (a reused kind cluster).
+ * Installs a CloudNativePG release (the pinned one unless `operator` names
+ * another) and, for the plugin backup method, cert-manager and
+ * plugin-barman-cloud, as their guides do: each release manifest applied
+ * server-side, then a wait for the deployments. A component whose
+ * deployment already runs the asked version is left as it is (a reused kind
+ * cluster); one that runs another is replaced by the asked release's
+ * manifest, and must then run the asked version.
  */
 export async function installOperators(
   kube: KubeRest,
   options: {
     backupMethod: BackupMethod;
+    /** The CloudNativePG release to install; its manifest is the cnpg source unless `sources.cnpg` names a file. */
+    operator?: OperatorRelease;
     sources?: Partial<ReleaseManifestSources>;
     timeoutMs?: number;
     /** Changes each release manifest object before its dry run (kind: pinned to the control plane; air-gapped: no image pulls). */
@@ -64,17 +68,23 @@ export async function installOperators(
   progress: Progress,
   signal?: AbortSignal,
 ): Promise<void> {
-  const sources = { ...DEFAULT_MANIFEST_SOURCES, ...options.sources };
+  const operator = options.operator ?? PINNED_OPERATOR;
+  const sources = operatorSources(operator, options.sources);
   const timeoutMs = options.timeoutMs ?? 300_000;
   const wait = (namespace: string, name: string): Promise<DeploymentObject> => waitForDeployment(kube, namespace, name, timeoutMs, progress, signal);
 
-  if (await runsVersion(kube, OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT, CNPG_VERSION)) {
-    progress.note(`CloudNativePG ${CNPG_VERSION} already installed`);
+  if (await runsVersion(kube, OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT, operator.version)) {
+    progress.note(`CloudNativePG ${operator.version} already installed`);
   } else {
-    await progress.phase(`install CloudNativePG ${CNPG_VERSION}`, async () => {
+    await progress.phase(`install CloudNativePG ${operator.version}`, async () => {
       await applyReleaseManifest(kube, sources.cnpg, progress, signal, options.prepare);
       await wait(OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT);
     });
+    // A manifest given as a file may be another release's: the drill would report a generation that did not run.
+    if (!(await runsVersion(kube, OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT, operator.version))) {
+      const image = await deploymentImage(kube, OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT);
+      throw new InfrastructureError(`${sources.cnpg} installed ${image ?? 'no operator image'}, not CloudNativePG ${operator.version}`);
+    }
   }
   if (options.backupMethod !== 'plugin') return;
 
@@ -95,6 +105,11 @@ export async function installOperators(
       await wait(OPERATOR_NAMESPACE, PLUGIN_DEPLOYMENT);
     });
   }
+}
+
+/** Each release manifest's source: the operator release's own manifest, the pinned others, and any given as files. */
+export function operatorSources(operator: OperatorRelease, overrides: Partial<ReleaseManifestSources> = {}): ReleaseManifestSources {
+  return { ...DEFAULT_MANIFEST_SOURCES, cnpg: operator.manifest, ...overrides };
 }
 
 /** Reads a manifest from a URL or a file and applies every document in it, each dry-run first. */
