@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import { LocalPostgres } from '../../../test/support/local-postgres.ts';
 import { FakeCommandRunner } from '../../../test/fixtures/kube/fake-command-runner.ts';
 import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
 import { seedClusterBasics, simulateCluster, type ClusterCredentials } from '../../../test/fixtures/kube/simulated-cluster.ts';
+import { parseKubeGeneration } from '../kube/kube-generation.ts';
 import type { KubeTarget } from '../kube/kube-target.ts';
 import { manifestProblems } from '../kube/manifest-validation.ts';
 import type { KubeObject } from '../kube/resources.ts';
@@ -344,6 +348,18 @@ describe('startKindTarget against the fake API and a fake docker/kind', () => {
     expect(secrets).toContain(primary.admin.password);
     const storeSecret = fake.get('v1', 'Secret', 'pg-s3-credentials', 'pgdrill-run-1')?.data as Record<string, string>;
     expect(secrets).toContain(Buffer.from(storeSecret.ACCESS_SECRET_KEY!, 'base64').toString());
+  });
+
+  it("--generation: installs that operator release, names the generation's image in the Cluster, and reports both", async () => {
+    const g = parseKubeGeneration('cnpg-1.29.2');
+    const dir = await mkdtemp(join(tmpdir(), 'pgdrill-manifests-'));
+    // A stand-in for the 1.29.2 release manifest: the fixture with that operator image.
+    await writeFile(join(dir, 'cnpg-1.29.2.yaml'), (await readFile(MANIFESTS.cnpg, 'utf8')).replaceAll(':1.30.0', ':1.29.2'));
+    const base = options();
+    const t = await start({ ...base, postgresImage: g.postgresImage, kind: { ...base.kind, operator: g.operator, manifests: { ...MANIFESTS, cnpg: join(dir, 'cnpg-1.29.2.yaml') } } });
+    const cluster = fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pg', 'pgdrill-run-1') as unknown as { spec: { imageName?: string } };
+    expect(cluster.spec.imageName).toBe('ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie');
+    expect(await t.versions()).toMatchObject({ stack: 'cnpg-1.29.2+ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie', cloudnativePg: 'ghcr.io/cloudnative-pg/cloudnative-pg:1.29.2' });
   });
 
   it('deletes the kind cluster it created at teardown, and closes its endpoints', async () => {

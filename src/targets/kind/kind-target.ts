@@ -12,7 +12,8 @@ import { KubeRest } from '../kube/kube-rest.ts';
 import { provisionKubeDrill, type KubeDrillTimeouts, type KubeTarget } from '../kube/kube-target.ts';
 import { releaseImages, withoutImagePulls } from '../kube/air-gap.ts';
 import { CERT_MANAGER_DEPLOYMENTS, CERT_MANAGER_NAMESPACE, OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE, PLUGIN_DEPLOYMENT } from '../kube/cnpg.ts';
-import { DEFAULT_MANIFEST_SOURCES, installOperators, readManifestObjects, type ReleaseManifestSources } from '../kube/operator-install.ts';
+import { kubeGenerationName, PINNED_OPERATOR, type OperatorRelease } from '../kube/kube-generation.ts';
+import { installOperators, operatorSources, readManifestObjects, type ReleaseManifestSources } from '../kube/operator-install.ts';
 import { KIND_INFRASTRUCTURE, pinDeployment, pinDeploymentObject } from '../kube/placement.ts';
 import { RESOURCES, type KubeObject } from '../kube/resources.ts';
 import { removeOwnedNamespace } from '../kube/run-removal.ts';
@@ -35,6 +36,8 @@ export interface KindOptions {
   deleteCreatedCluster: boolean;
   /** Images copied from the local Docker engine into the nodes before anything pulls (air-gapped runs). */
   loadImages: string[];
+  /** The CloudNativePG release installed (--generation; default the pinned one). */
+  operator: OperatorRelease;
   /** Release manifests from local files instead of the pinned URLs (air-gapped runs). */
   manifests?: Partial<ReleaseManifestSources>;
   /**
@@ -56,6 +59,7 @@ export const KIND_DEFAULTS: KindOptions = {
   reuseCluster: true,
   deleteCreatedCluster: true,
   loadImages: [],
+  operator: PINNED_OPERATOR,
   zoneLoss: 'kill',
 };
 
@@ -90,8 +94,9 @@ export interface StartKindTargetArgs {
 /**
  * The kind target: checks docker, kind and kubectl; creates the kind
  * cluster from kind-config/ (or reuses it by name); loads images for
- * air-gapped runs; installs the pinned CloudNativePG (and cert-manager and
- * plugin-barman-cloud for the plugin method); then brings the drill up in
+ * air-gapped runs; installs CloudNativePG (the generation's release, else
+ * the pinned one; cert-manager and plugin-barman-cloud too for the plugin
+ * method); then brings the drill up in
  * a namespace of its own. Removal (the namespace, or the whole kind cluster
  * when this run created it) is on the teardown stack before anything exists.
  */
@@ -121,7 +126,7 @@ export async function startKindTarget(args: StartKindTargetArgs): Promise<KubeTa
   state.kube = kube;
   await checkNodeZones(kube, options.zones, options.kind.clusterName);
 
-  const sources = { ...DEFAULT_MANIFEST_SOURCES, ...options.kind.manifests };
+  const sources = operatorSources(options.kind.operator, options.kind.manifests);
   // What the config predicts; a reused cluster may come from another config, so this is what pgdrill's own config says.
   const timings = await readKindNodeTimings(options.kind.config);
   const images = [...new Set([...options.kind.loadImages, ...(options.kind.airGapped ? await airGappedImages(options, sources) : [])])];
@@ -130,7 +135,7 @@ export async function startKindTarget(args: StartKindTargetArgs): Promise<KubeTa
   const noPulls = options.kind.airGapped || images.length > 0;
   await installOperators(
     kube,
-    { backupMethod: options.backupMethod, sources, prepare: (o) => pinDeploymentObject(noPulls ? withoutImagePulls(o) : o) },
+    { backupMethod: options.backupMethod, operator: options.kind.operator, sources, prepare: (o) => pinDeploymentObject(noPulls ? withoutImagePulls(o) : o) },
     progress,
     signal,
   );
@@ -153,6 +158,7 @@ export async function startKindTarget(args: StartKindTargetArgs): Promise<KubeTa
       docker: tools.docker,
       kubectl: tools.kubectl,
       kindCluster: options.kind.clusterName,
+      stack: kubeGenerationName(options.kind.operator, options.postgresImage),
       ...Object.fromEntries(Object.entries(digests).map(([image, digest]) => [`image ${image}`, digest])),
     },
     ...(args.timeouts ? { timeouts: args.timeouts } : {}),

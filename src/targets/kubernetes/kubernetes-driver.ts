@@ -2,11 +2,13 @@ import { UsageError } from '../../errors.ts';
 import type { TargetDriver } from '../driver.ts';
 import { implementedGroups, type PrimitiveGroup } from '../fault-primitives.ts';
 import { validateClusterOptions } from '../kube/drill-options.ts';
+import { generationFromOptions, GENERATION_FLAG } from '../kube/kube-generation.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
 import { checkClusterZones, checkZoneMap, parseZoneMap } from '../kube/zone-map.ts';
 import { KubeFaultPrimitives } from '../kube/kube-faults.ts';
 import {
   assertFaultsAllowed,
+  checkOperatorVersion,
   cleanupKubernetesRun,
   kubernetesOptionsFromScenario,
   loadKubeConfig,
@@ -35,30 +37,37 @@ export const kubernetesDriver: TargetDriver = {
       description: "the cluster's zone of each scenario zone, e.g. a=eu-west-1a,b=eu-west-1b,c=eu-west-1c (--target kubernetes; default: the same names)",
       key: 'zoneMap',
     },
+    GENERATION_FLAG,
   ],
   configure(options) {
     if (typeof options.namespace !== 'string' || options.namespace === '') {
       throw new UsageError('--target kubernetes needs --namespace (an existing namespace with CloudNativePG available)');
     }
+    // --generation: the operator release that must be installed, and the Cluster's image.
+    const generation = generationFromOptions(options);
     const settings: KubernetesOptions = {
       namespace: options.namespace,
       ...(typeof options.context === 'string' ? { context: options.context } : {}),
       allowDestructive: Array.isArray(options.allowDestructive) ? options.allowDestructive.map(String) : [],
       ...(typeof options.zoneMap === 'string' ? { zoneMap: parseZoneMap(options.zoneMap) } : {}),
+      ...(generation ? { operator: generation.operator } : {}),
     };
+    const overrides = generation ? { overrides: { postgresImage: generation.postgresImage } } : {};
     return {
       kind: 'kubernetes',
       capabilities: () => ({ primitives: implementedGroups(KubeFaultPrimitives.prototype), backups: true, missingReason: (group) => MISSING[group] }),
       async preflight(plan) {
         assertFaultsAllowed(settings, plan.faultKinds);
-        validateClusterOptions(kubernetesOptionsFromScenario({ runId: plan.runId, cluster: plan.cluster, kubernetes: settings }));
+        validateClusterOptions(kubernetesOptionsFromScenario({ runId: plan.runId, cluster: plan.cluster, kubernetes: settings, ...overrides }));
         checkZoneMap(plan.cluster.zones, settings.zoneMap);
         // Before anything starts: a zone the cluster lacks would leave the Cluster's pods Pending until its timeout.
-        await checkClusterZones(new KubeRest(loadKubeConfig(settings)), plan.cluster.zones, settings.zoneMap);
+        const kube = new KubeRest(loadKubeConfig(settings));
+        await checkClusterZones(kube, plan.cluster.zones, settings.zoneMap);
+        await checkOperatorVersion(kube, settings.operator);
       },
       start: (args) =>
         startKubernetesTarget({
-          options: kubernetesOptionsFromScenario({ runId: args.runId, cluster: args.cluster, kubernetes: settings }),
+          options: kubernetesOptionsFromScenario({ runId: args.runId, cluster: args.cluster, kubernetes: settings, ...overrides }),
           progress: args.progress,
           teardowns: args.teardowns,
           signal: args.signal,

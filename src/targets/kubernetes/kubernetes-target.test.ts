@@ -3,13 +3,14 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InfrastructureError, UsageError } from '../../errors.ts';
 import { silentProgress } from '../../progress/progress.ts';
 import { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import { LocalPostgres } from '../../../test/support/local-postgres.ts';
 import { FakeKubeApi } from '../../../test/fixtures/kube/fake-kube-api.ts';
 import { installCnpgKinds, seedClusterBasics, simulateCluster } from '../../../test/fixtures/kube/simulated-cluster.ts';
+import { parseKubeGeneration } from '../kube/kube-generation.ts';
 import type { KubeTarget } from '../kube/kube-target.ts';
 import { manifestProblems } from '../kube/manifest-validation.ts';
 import type { KubeObject } from '../kube/resources.ts';
@@ -187,6 +188,57 @@ describe('the destructive-fault guard, before anything starts', () => {
     const plan = { runId: 'run-1', cluster: { zones: ['a', 'b', 'c'], synchronous: 'on' as const, dcs: 'per-zone' as const, failsafe: false, etcdApi: 'v2' as const } };
     await expect(target.preflight({ ...plan, faultKinds: ['primary-kill'] })).rejects.toThrow('need --allow-destructive prod');
     expect([...target.capabilities().primitives].sort()).toEqual(['archiveStall', 'instanceKill', 'partition', 'postgresKill', 'switchover']);
+  });
+});
+
+describe('--generation on an existing cluster: the installed operator must be the asked one', () => {
+  const plan = { runId: 'run-1', faultKinds: [], cluster: { zones: ['a', 'b', 'c'], synchronous: 'on' as const, dcs: 'per-zone' as const, failsafe: false, etcdApi: 'v2' as const } };
+  const installOperator = (image: string): void => {
+    fake.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system' },
+      spec: { replicas: 1, template: { spec: { containers: [{ name: 'manager', image }] } } },
+    });
+  };
+  const preflight = async (generation: string): Promise<unknown> => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgdrill-kubeconfig-'));
+    await writeFile(join(dir, 'config'), fake.kubeConfigText());
+    vi.stubEnv('KUBECONFIG', join(dir, 'config'));
+    try {
+      return await kubernetesDriver.configure({ namespace: 'staging', generation }).preflight(plan).catch((e: unknown) => e);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  };
+
+  it('refuses a mismatched installed operator, or none, before anything is created (exit 3)', async () => {
+    installOperator('ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0');
+    const error = await preflight('cnpg-1.29.2');
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as InfrastructureError).exitCode).toBe(3);
+    expect((error as Error).message).toBe(
+      '--generation asks for CloudNativePG 1.29.2, but deployment cnpg-system/cnpg-controller-manager runs ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0: the kubernetes target installs no operator (upgrade it, or name the installed version)',
+    );
+    expect(fake.calls('PATCH')).toEqual([]);
+    await expect(preflight('cnpg-1.30.0+ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie')).resolves.toBeUndefined();
+    fake.remove('apps/v1', 'Deployment', 'cnpg-controller-manager', 'cnpg-system');
+    expect(((await preflight('cnpg-1.30.0')) as Error).message).toMatch(/deployment cnpg-system\/cnpg-controller-manager is not there/);
+  });
+
+  it("the generation's image is the Cluster's imageName, and the report names the generation", async () => {
+    installOperator('ghcr.io/cloudnative-pg/cloudnative-pg:1.29.2');
+    const g = parseKubeGeneration('cnpg-1.29.2+ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie');
+    const o = options([], { postgresImage: g.postgresImage });
+    const t = await start({ ...o, kubernetes: { ...o.kubernetes, operator: g.operator } });
+    const cluster = fake.get('postgresql.cnpg.io/v1', 'Cluster', 'pgdrill-run-1', 'staging') as unknown as { spec: { imageName?: string } };
+    expect(cluster.spec.imageName).toBe('ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie');
+    expect(await t.versions()).toMatchObject({ stack: g.name, cloudnativePg: 'ghcr.io/cloudnative-pg/cloudnative-pg:1.29.2' });
+    // The same check when started without the driver's preflight.
+    await target?.closeEndpoints();
+    target = undefined;
+    const wrong = await start({ ...o, kubernetes: { ...o.kubernetes, operator: parseKubeGeneration('cnpg-1.28.4').operator } }).catch((e: unknown) => e);
+    expect((wrong as Error).message).toMatch(/^--generation asks for CloudNativePG 1\.28\.4, but deployment cnpg-system\/cnpg-controller-manager runs ghcr\.io\/cloudnative-pg\/cloudnative-pg:1\.29\.2/);
   });
 });
 

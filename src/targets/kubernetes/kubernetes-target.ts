@@ -4,10 +4,12 @@ import type { FaultKind } from '../../history/events.ts';
 import type { Progress } from '../../progress/progress.ts';
 import type { TeardownStack } from '../../lifecycle/teardown-stack.ts';
 import type { ClusterSpec } from '../../scenario/types.ts';
-import { BARMAN_CLOUD_GROUP, CNPG_GROUP } from '../kube/cnpg.ts';
+import { BARMAN_CLOUD_GROUP, CNPG_GROUP, OPERATOR_DEPLOYMENT } from '../kube/cnpg.ts';
 import { drillNames } from '../kube/drill-names.ts';
 import { DEFAULT_STORE, KUBE_CLUSTER_DEFAULTS, validateClusterOptions, type KubeClusterOptions } from '../kube/drill-options.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
+import { kubeGenerationName, type OperatorRelease } from '../kube/kube-generation.ts';
+import { deploymentImage, runsVersion } from '../kube/operator-install.ts';
 import { KubeFaultPrimitives } from '../kube/kube-faults.ts';
 import { provisionKubeDrill, type KubeDrillTimeouts, type KubeTarget } from '../kube/kube-target.ts';
 import { instancePodSelector } from '../kube/cluster-endpoints.ts';
@@ -36,6 +38,12 @@ export interface KubernetesOptions {
    * names are the cluster's. Checked against the nodes before anything starts.
    */
   zoneMap?: Record<string, string>;
+  /**
+   * The operator release the drill must run on (--generation): the
+   * installed operator's image tag must be its version, else nothing starts.
+   * Absent: whatever is installed.
+   */
+  operator?: OperatorRelease;
 }
 
 export interface KubernetesDrillOptions extends KubeClusterOptions {
@@ -124,6 +132,7 @@ export async function startKubernetesTarget(args: StartKubernetesTargetArgs): Pr
   args.teardowns.defer(`remove run ${options.runId} from namespace ${k.namespace}`, removeRun);
 
   await checkOperator(kube, options);
+  await checkOperatorVersion(kube, k.operator);
   checkZoneMap(options.zones, options.zoneMap);
   await checkClusterZones(kube, options.zones, options.zoneMap);
   target = await provisionKubeDrill({
@@ -137,7 +146,11 @@ export async function startKubernetesTarget(args: StartKubernetesTargetArgs): Pr
     progress: args.progress,
     ...(args.signal ? { signal: args.signal } : {}),
     removeRun,
-    versions: { kubeContext: config.getCurrentContext(), namespace: k.namespace },
+    versions: {
+      kubeContext: config.getCurrentContext(),
+      namespace: k.namespace,
+      ...(k.operator ? { stack: kubeGenerationName(k.operator, options.postgresImage) } : {}),
+    },
     ...(args.timeouts ? { timeouts: args.timeouts } : {}),
   });
   await warnSharedNodes(kube, names.namespace, names.cluster, args.progress);
@@ -205,4 +218,22 @@ async function checkOperator(kube: KubeRest, options: KubeClusterOptions): Promi
       );
     }
   }
+}
+
+/**
+ * With a generation asked for, the installed CloudNativePG must be its
+ * release: the operator deployment's image tag is its version (as the kind
+ * target's reuse check reads it). pgdrill installs nothing here, so another
+ * version, or none, is a missing prerequisite (exit 3), found before
+ * anything is created.
+ */
+export async function checkOperatorVersion(kube: KubeRest, operator: OperatorRelease | undefined): Promise<void> {
+  if (!operator) return;
+  if (await runsVersion(kube, OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT, operator.version)) return;
+  const image = await deploymentImage(kube, OPERATOR_NAMESPACE, OPERATOR_DEPLOYMENT);
+  const found = image ? `runs ${image}` : 'is not there';
+  throw new InfrastructureError(
+    `--generation asks for CloudNativePG ${operator.version}, but deployment ${OPERATOR_NAMESPACE}/${OPERATOR_DEPLOYMENT} ${found}: the kubernetes target installs no operator (upgrade it, or name the installed version)`,
+    { expected: operator.version, ...(image ? { image } : {}) },
+  );
 }
