@@ -49,6 +49,16 @@ describe('pgdrill CLI: bad input', () => {
     ['a repeat count of zero', () => ['run', 'primary-kill', '--repeat', '0'], /--repeat expects a whole number from 1 to 20 \(got "0"\)/],
     ['certify with a side that is neither a generation nor a report', () => ['certify', '--baseline', 'debian12', '--candidate', 'debian14', 'primary-kill'], /--candidate "debian14" is neither a stack generation \(debian12, debian13\) nor a report folder/],
     ['certify a generation with no scenario', () => ['certify', '--baseline', 'debian12', '--candidate', 'debian13'], /--baseline debian12 is a stack generation: name the scenarios to run on it/],
+    ['certify a local stack generation on kind', () => ['certify', '--target', 'kind', '--baseline', 'debian12', '--candidate', 'cnpg-1.30.0', 'primary-kill'], /--baseline debian12 is a local stack generation: it runs with --target local \(--target kind takes cnpg-<operator version>\[\+<PostgreSQL image>\]\)/],
+    ['certify a kube generation on the local target', () => ['certify', '--baseline', 'cnpg-1.29.2', '--candidate', 'debian13', 'primary-kill'], /--baseline cnpg-1\.29\.2 is a kube generation: it runs with --target kind or --target kubernetes/],
+    ['certify an unknown operator version', () => ['certify', '--target', 'kind', '--baseline', 'cnpg-1.29.2', '--candidate', 'cnpg-1.27.0', 'primary-kill'], /--candidate "cnpg-1\.27\.0": CloudNativePG 1\.27\.0 is not a known operator version \(known: 1\.30\.0, 1\.29\.2, 1\.29\.1, 1\.28\.4\)/],
+    ['certify a PostgreSQL image tagged latest', () => ['certify', '--target', 'kind', '--baseline', 'cnpg-1.29.2', '--candidate', 'cnpg-1.30.0+ghcr.io/cloudnative-pg/postgresql:latest', 'primary-kill'], /--candidate "cnpg-1\.30\.0\+ghcr\.io\/cloudnative-pg\/postgresql:latest": PostgreSQL image "ghcr\.io\/cloudnative-pg\/postgresql:latest" is tagged latest/],
+    ['certify a kube side that is neither a generation nor a report', () => ['certify', '--target', 'kind', '--baseline', 'cnpg-1.29.2', '--candidate', '1.30.0', 'primary-kill'], /--candidate "1\.30\.0" is neither a kube generation \(cnpg-<operator version>\[\+<PostgreSQL image>\]; operator versions 1\.30\.0, 1\.29\.2, 1\.29\.1, 1\.28\.4\) nor a report folder/],
+    ['certify a kube generation with no scenario', () => ['certify', '--target', 'kind', '--baseline', 'cnpg-1.29.2', '--candidate', 'cnpg-1.30.0'], /--baseline cnpg-1\.29\.2 is a kube generation: name the scenarios to run on it/],
+    ['certify two operator versions on an existing cluster', () => ['certify', '--target', 'kubernetes', '--namespace', 'staging', '--baseline', 'cnpg-1.29.2', '--candidate', 'cnpg-1.30.0', 'primary-kill'], /--target kubernetes runs both sides on the installed CloudNativePG, but --baseline names 1\.29\.2 and --candidate 1\.30\.0: certify an operator upgrade with --target kind/],
+    ['certify with its own --generation', () => ['certify', '--target', 'kind', '--generation', 'cnpg-1.30.0', '--baseline', 'cnpg-1.29.2', '--candidate', 'cnpg-1.30.0', 'primary-kill'], /--generation does not go with certify: --baseline and --candidate name each side's generation/],
+    ['run with an unknown operator version', () => ['run', 'primary-kill', '--target', 'kind', '--generation', 'cnpg-1.31.0'], /--generation "cnpg-1\.31\.0": CloudNativePG 1\.31\.0 is not a known operator version/],
+    ['run --generation on the local target', () => ['run', 'primary-kill', '--generation', 'cnpg-1.30.0'], /--generation goes with --target kind, not --target local/],
   ];
 
   it.each(cases)('%s: exit 2 with one line', async (_name, args, message) => {
@@ -64,6 +74,13 @@ describe('pgdrill CLI: bad input', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/kind is not installed: install kind/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('certify --target kind takes two kube generations and checks both on the target before running either (here: no kind, exit 3)', async () => {
+    const reports = join(dir, 'certify-kind');
+    const result = await runCli(['certify', '--target', 'kind', '--baseline', 'cnpg-1.29.2', '--candidate', 'cnpg-1.30.0+ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie', 'primary-kill', '--report-dir', reports], { ...env, PATH: '/usr/bin:/bin' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/kind is not installed: install kind/);
   });
 
   it('--target kubernetes refuses faults in a namespace not allowed (exit 2) before touching any cluster', async () => {

@@ -73,16 +73,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON instead of Markdown')
     .option('--strict', 'exit 2 when A and B are the same run of a scenario (otherwise a warning)')
     .action(async (a: string, b: string, flags: CompareFlags) => setExit(await compareCommand(a, b, flags)));
-  program
+  const certifyCommandLine = program
     .command('certify')
-    .description('certify a candidate against a baseline: each a stack generation (the scenarios run on it) or a finished report folder; exit 1 when something regressed or broke')
+    .description('certify a candidate against a baseline: each a generation of the target (the scenarios run on it) or a finished report folder; exit 1 when something regressed or broke')
     .argument('[scenarios...]', 'scenarios to run on a side given as a generation')
-    .requiredOption('--baseline <generation|dir>', 'debian12, debian13, or a report folder')
-    .requiredOption('--candidate <generation|dir>', 'debian12, debian13, or a report folder')
+    .addOption(targetOption())
+    .requiredOption('--baseline <generation|dir>', 'local: debian12 or debian13; kind, kubernetes: cnpg-<operator version>[+<PostgreSQL image>]; or a report folder')
+    .requiredOption('--candidate <generation|dir>', 'as --baseline')
     .option('--repeat <n>', 'runs of each scenario on each side (default 1)')
     .option('--tolerance <metric=value>', 'allowed worsening of a metric: a number in its unit, or N% of the baseline; repeat per metric', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--report-dir <dir>', 'where reports go (a certify-<id> folder inside it)', 'reports')
     .action(async (scenarios: string[], flags: CertifyFlags) => setExit(await certifyCommand(scenarios, flags)));
+  // The target's own flags (--namespace, --allow-destructive, ...) reach each side's run.
+  addTargetFlags(certifyCommandLine);
   program
     .command('restore-test')
     .description("restore an existing repository's latest backup (or a time) into a scratch instance, check it, report; read-only for the source")

@@ -107,6 +107,24 @@ describe('certify', () => {
     expect(missing.verdict).toBe('inconclusive');
   });
 
+  it("kube generations: each side's versions name the generation, the operator's image and the Cluster's image", () => {
+    const kubeRun = (generation: string, operator: string, image: string): RunResult => ({
+      ...run('primary-kill', 'pass', { rto_seconds: 8, rto_resolution_seconds: 0.08, lost_writes: 0 }),
+      environment: { stack: generation, cloudnativePg: operator, postgresImage: image, postgres: 'PostgreSQL 18.4', kubeContext: 'kind-pgdrill' },
+    } as unknown as RunResult);
+    const image = 'ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie';
+    const c = certify(
+      { label: 'cnpg-1.29.2', runs: [kubeRun(`cnpg-1.29.2+${image}`, 'ghcr.io/cloudnative-pg/cloudnative-pg:1.29.2', image)] },
+      { label: 'cnpg-1.30.0', runs: [kubeRun(`cnpg-1.30.0+${image}`, 'ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0', image)] },
+    );
+    expect(scenario(c, 'primary-kill').candidate?.versions).toEqual({
+      stack: `cnpg-1.30.0+${image}`,
+      postgres: 'PostgreSQL 18.4',
+      cloudnativePg: 'ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0',
+      postgresImage: image,
+    });
+  });
+
   describe('the certification report', () => {
     let browser: ToolCheck;
     let dir = '';

@@ -165,7 +165,8 @@ function failureLines(label: string, side: Side): string[] {
 
 function versionsOf(run: RunResult): Record<string, string> {
   const env = run.environment;
-  const keys = ['stack', 'postgres', 'patroni', 'pgbackrest', 'etcd', 'haproxy', 'operator', 'image'];
+  // local: the generation and its packages; kind and kubernetes: the generation, the operator's and the Cluster's images, the plugin's, the API server's.
+  const keys = ['stack', 'postgres', 'patroni', 'pgbackrest', 'etcd', 'haproxy', 'operator', 'image', 'cloudnativePg', 'postgresImage', 'barmanCloudPlugin', 'kubernetes'];
   return Object.fromEntries(keys.flatMap((k) => (typeof env[k] === 'string' ? [[k, env[k]]] : [])));
 }
 
