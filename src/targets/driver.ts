@@ -14,6 +14,25 @@ export interface TargetFlag {
   key: string;
 }
 
+/**
+ * The generations of a target's stack that `certify --baseline/--candidate`
+ * may name, and the run option that takes one.
+ */
+export interface TargetGenerations {
+  /** The run option a generation goes into: its key among the parsed options ("stack", "generation"). */
+  key: string;
+  /** What one is called, for messages: "stack generation". */
+  noun: string;
+  /** How one is written, for messages: "a stack generation (debian12, debian13)". */
+  description: string;
+  /** True when the value is written as one, a bad one included (check refuses that). */
+  spelledAs(value: string): boolean;
+  /** Refuses a bad one (UsageError, exit 2); `flag` is the option it came from. */
+  check(value: string, flag: string): void;
+  /** Refuses a baseline and a candidate this target cannot both run (exit 2). */
+  checkPair?(baseline: string, candidate: string): void;
+}
+
 /** What a target of this kind can do with these settings, known before anything starts. */
 export interface TargetCapabilities {
   /** Fault primitive groups its started target implements (read off its primitives class). */
@@ -52,6 +71,8 @@ export interface TargetDriver {
   /** One line: what the stack is and where it runs. */
   readonly summary: string;
   readonly flags: readonly TargetFlag[];
+  /** The generations certify may name for this target; absent: the local stack generations (certify's default). */
+  readonly generations?: TargetGenerations;
   /** The target with its settings from the parsed options; bad input is a UsageError (exit 2), before anything starts. */
   configure(options: Readonly<Record<string, unknown>>): ConfiguredTarget;
 }

@@ -8,10 +8,9 @@ import { loadRuns } from '../../compare/load-runs.ts';
 import { verdictExitCode } from '../../judge/verdict.ts';
 import { checkReportFolder } from '../../report/report-folder.ts';
 import type { RunResult } from '../../report/run-result.ts';
-import type { TargetKind } from '../../targets/target.ts';
 import { STACK_GENERATIONS } from '../../scenario/types.ts';
-import { isKubeGenerationSpelling, OPERATOR_RELEASES, parseKubeGeneration } from '../../targets/kube/kube-generation.ts';
-import { targetDriver } from '../../targets/registry.ts';
+import type { TargetDriver, TargetGenerations } from '../../targets/driver.ts';
+import { TARGET_DRIVERS, targetDriver } from '../../targets/registry.ts';
 import { newRunId } from '../local-options.ts';
 import { logLine, printLine } from '../output.ts';
 import { prepareRun, type PreparedRun } from './run.ts';
@@ -26,8 +25,16 @@ export interface CertifyFlags extends Record<string, unknown> {
   reportDir?: string;
 }
 
-/** The run flag each target's generation goes into; the sides set it, so certify refuses it on its own. */
-const GENERATION_KEY = { local: 'stack', kind: 'generation', kubernetes: 'generation' } as const;
+/** The local stack generations, through --stack (the local driver describes none of its own). */
+const STACK: TargetGenerations = {
+  key: 'stack',
+  noun: 'stack generation',
+  description: `a stack generation (${STACK_GENERATIONS.join(', ')})`,
+  spelledAs: (value) => (STACK_GENERATIONS as readonly string[]).includes(value),
+  check: () => undefined,
+};
+
+const generationsOf = (driver: TargetDriver): TargetGenerations => driver.generations ?? STACK;
 
 type Side = { label: string; kind: 'generation'; prepared: PreparedRun; root: string } | { label: string; kind: 'reports'; runs: RunResult[] };
 
@@ -45,14 +52,15 @@ export async function certifyCommand(scenarios: readonly string[], flags: Certif
   const reportRoot = flags.reportDir ?? 'reports';
   checkReportFolder(reportRoot);
   const dir = join(reportRoot, `certify-${newRunId()}`);
-  const target = targetDriver(flags.target).kind;
-  const generationKey = GENERATION_KEY[target];
-  if (flags[generationKey] !== undefined) {
-    throw new UsageError(`--${generationKey} does not go with certify: --baseline and --candidate name each side's generation`);
+  const driver = targetDriver(flags.target);
+  const generations = generationsOf(driver);
+  // The sides set the run option a generation goes into.
+  if (flags[generations.key] !== undefined) {
+    throw new UsageError(`--${generations.key} does not go with certify: --baseline and --candidate name each side's generation`);
   }
   // What each side is, before anything is made for either (a bad candidate leaves no baseline folder behind).
-  const kinds = (['baseline', 'candidate'] as const).map((name) => classify(`--${name}`, flags[name], scenarios, target));
-  if (target === 'kubernetes' && kinds.every((k) => k === 'generation')) sameInstalledOperator(flags.baseline, flags.candidate);
+  const kinds = (['baseline', 'candidate'] as const).map((name) => classify(`--${name}`, flags[name], scenarios, driver));
+  if (kinds.every((k) => k === 'generation')) generations.checkPair?.(flags.baseline, flags.candidate);
   const baseline = await side('--baseline', flags.baseline, scenarios, flags, join(dir, 'baseline'));
   const candidate = await side('--candidate', flags.candidate, scenarios, flags, join(dir, 'candidate'));
   if (baseline.kind === 'reports' && candidate.kind === 'reports' && scenarios.length > 0) {
@@ -78,45 +86,36 @@ export async function certifyCommand(scenarios: readonly string[], flags: Certif
 }
 
 /**
- * A generation of the target, or a report folder. A generation is the
- * target's own kind: a stack generation with --target local, a kube
- * generation (parsed here, exit 2 when bad) with kind and kubernetes.
+ * A generation of the target (checked here, exit 2 when bad), or a report
+ * folder. A generation written for another target is refused, naming it.
  */
-function classify(flag: string, value: string, scenarios: readonly string[], target: TargetKind): 'generation' | 'reports' {
-  const local = (STACK_GENERATIONS as readonly string[]).includes(value);
-  const kube = isKubeGenerationSpelling(value);
-  if (target === 'local' && kube) throw new UsageError(`${flag} ${value} is a kube generation: it runs with --target kind or --target kubernetes`);
-  if (target !== 'local' && local) {
-    throw new UsageError(`${flag} ${value} is a local stack generation: it runs with --target local (--target ${target} takes cnpg-<operator version>[+<PostgreSQL image>])`);
-  }
-  if (kube) parseKubeGeneration(value, flag);
-  if (local || kube) {
-    if (scenarios.length === 0) throw new UsageError(`${flag} ${value} is a ${local ? 'stack' : 'kube'} generation: name the scenarios to run on it (e.g. primary-kill switchover)`);
+function classify(flag: string, value: string, scenarios: readonly string[], driver: TargetDriver): 'generation' | 'reports' {
+  const own = generationsOf(driver);
+  if (own.spelledAs(value)) {
+    own.check(value, flag);
+    if (scenarios.length === 0) throw new UsageError(`${flag} ${value} is a ${own.noun}: name the scenarios to run on it (e.g. primary-kill switchover)`);
     return 'generation';
   }
-  if (!existsSync(value)) {
-    const expected = target === 'local' ? `a stack generation (${STACK_GENERATIONS.join(', ')})` : `a kube generation (cnpg-<operator version>[+<PostgreSQL image>]; operator versions ${OPERATOR_RELEASES.map((r) => r.version).join(', ')})`;
-    throw new UsageError(`${flag} "${value}" is neither ${expected} nor a report folder`);
+  const others = Object.values(TARGET_DRIVERS).filter((d) => d.kind !== driver.kind && generationsOf(d).spelledAs(value));
+  if (others.length > 0) {
+    const where = others.map((d) => `--target ${d.kind}`).join(' or ');
+    throw new UsageError(`${flag} ${value} is a ${generationsOf(others[0]!).noun}: it runs with ${where} (--target ${driver.kind} takes ${own.description})`);
   }
+  if (!existsSync(value)) throw new UsageError(`${flag} "${value}" is neither ${own.description} nor a report folder`);
   return 'reports';
 }
 
-/** The kubernetes target installs no operator: both sides run on the installed one, so only their images may differ. */
-function sameInstalledOperator(baseline: string, candidate: string): void {
-  const a = parseKubeGeneration(baseline, '--baseline').operator.version;
-  const b = parseKubeGeneration(candidate, '--candidate').operator.version;
-  if (a !== b) {
-    throw new UsageError(
-      `--target kubernetes runs both sides on the installed CloudNativePG, but --baseline names ${a} and --candidate ${b}: certify an operator upgrade with --target kind, or certify two finished report folders`,
-    );
-  }
-}
-
 async function side(flag: string, value: string, scenarios: readonly string[], flags: CertifyFlags, root: string): Promise<Side> {
-  const target = targetDriver(flags.target).kind;
-  if (classify(flag, value, scenarios, target) === 'generation') {
+  const driver = targetDriver(flags.target);
+  if (classify(flag, value, scenarios, driver) === 'generation') {
     const { baseline: _b, candidate: _c, tolerance: _t, reportDir: _r, repeat, ...runFlags } = flags;
-    const prepared = await prepareRun(scenarios, { ...runFlags, target, [GENERATION_KEY[target]]: value, reportDir: root, ...(repeat !== undefined ? { repeat } : {}) });
+    const prepared = await prepareRun(scenarios, {
+      ...runFlags,
+      target: driver.kind,
+      [generationsOf(driver).key]: value,
+      reportDir: root,
+      ...(repeat !== undefined ? { repeat } : {}),
+    });
     return { label: value, kind: 'generation', prepared, root };
   }
   if (flags.repeat !== undefined) logLine(`pgdrill: ${flag} ${value} is a finished report folder: --repeat does not apply to it`);

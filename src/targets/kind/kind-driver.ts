@@ -3,7 +3,7 @@ import type { ClusterSpec } from '../../scenario/types.ts';
 import type { TargetDriver } from '../driver.ts';
 import { implementedGroups } from '../fault-primitives.ts';
 import { validateClusterOptions } from '../kube/drill-options.ts';
-import { generationFromOptions, GENERATION_FLAG } from '../kube/kube-generation.ts';
+import { generationFromOptions, GENERATION_FLAG, KUBE_GENERATIONS } from '../kube/kube-generation.ts';
 import { KindFaultPrimitives } from './kind-fault-primitives.ts';
 import { checkConfigZones, cleanupKindRun, kindOptionsFromScenario, startKindTarget, type KindDrillOptions } from './kind-target.ts';
 import { checkKindPrerequisites } from './prerequisites.ts';
@@ -13,6 +13,7 @@ export const kindDriver: TargetDriver = {
   kind: 'kind',
   summary: 'CloudNativePG on a kind cluster (Docker + kind on this machine); zones are kind workers',
   flags: [GENERATION_FLAG],
+  generations: KUBE_GENERATIONS,
   configure(flags) {
     // --generation: the operator release installed and the Cluster's image.
     const generation = generationFromOptions(flags);

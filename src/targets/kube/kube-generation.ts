@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.ts';
-import type { TargetFlag } from '../driver.ts';
+import type { TargetFlag, TargetGenerations } from '../driver.ts';
 import { CNPG_VERSION, cnpgReleaseManifest } from './cnpg.ts';
 
 /** A CloudNativePG release pgdrill knows how to install (kind) or accept as installed (kubernetes). */
@@ -104,3 +104,14 @@ export function generationFromOptions(options: Readonly<Record<string, unknown>>
   if (value === undefined) return undefined;
   return parseKubeGeneration(String(value), '--generation');
 }
+
+/** Kube generations as certify names them: through --generation, each parsed before either side runs. */
+export const KUBE_GENERATIONS: TargetGenerations = {
+  key: GENERATION_FLAG.key,
+  noun: 'kube generation',
+  description: `a kube generation (cnpg-<operator version>[+<PostgreSQL image>]; operator versions ${OPERATOR_RELEASES.map((r) => r.version).join(', ')})`,
+  spelledAs: isKubeGenerationSpelling,
+  check: (value, flag) => {
+    parseKubeGeneration(value, flag);
+  },
+};

@@ -2,13 +2,14 @@ import { UsageError } from '../../errors.ts';
 import type { TargetDriver } from '../driver.ts';
 import { implementedGroups, type PrimitiveGroup } from '../fault-primitives.ts';
 import { validateClusterOptions } from '../kube/drill-options.ts';
-import { generationFromOptions, GENERATION_FLAG } from '../kube/kube-generation.ts';
+import { generationFromOptions, GENERATION_FLAG, KUBE_GENERATIONS } from '../kube/kube-generation.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
 import { checkClusterZones, checkZoneMap, parseZoneMap } from '../kube/zone-map.ts';
 import { KubeFaultPrimitives } from '../kube/kube-faults.ts';
 import {
   assertFaultsAllowed,
   checkOperatorVersion,
+  checkSameOperator,
   cleanupKubernetesRun,
   kubernetesOptionsFromScenario,
   loadKubeConfig,
@@ -39,6 +40,8 @@ export const kubernetesDriver: TargetDriver = {
     },
     GENERATION_FLAG,
   ],
+  // pgdrill installs no operator here: both sides of a certification run on the installed one.
+  generations: { ...KUBE_GENERATIONS, checkPair: checkSameOperator },
   configure(options) {
     if (typeof options.namespace !== 'string' || options.namespace === '') {
       throw new UsageError('--target kubernetes needs --namespace (an existing namespace with CloudNativePG available)');

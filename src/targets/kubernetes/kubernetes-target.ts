@@ -8,7 +8,7 @@ import { BARMAN_CLOUD_GROUP, CNPG_GROUP, OPERATOR_DEPLOYMENT } from '../kube/cnp
 import { drillNames } from '../kube/drill-names.ts';
 import { DEFAULT_STORE, KUBE_CLUSTER_DEFAULTS, validateClusterOptions, type KubeClusterOptions } from '../kube/drill-options.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
-import { kubeGenerationName, type OperatorRelease } from '../kube/kube-generation.ts';
+import { kubeGenerationName, parseKubeGeneration, type OperatorRelease } from '../kube/kube-generation.ts';
 import { deploymentImage, runsVersion } from '../kube/operator-install.ts';
 import { KubeFaultPrimitives } from '../kube/kube-faults.ts';
 import { provisionKubeDrill, type KubeDrillTimeouts, type KubeTarget } from '../kube/kube-target.ts';
@@ -236,4 +236,15 @@ export async function checkOperatorVersion(kube: KubeRest, operator: OperatorRel
     `--generation asks for CloudNativePG ${operator.version}, but deployment ${OPERATOR_NAMESPACE}/${OPERATOR_DEPLOYMENT} ${found}: the kubernetes target installs no operator (upgrade it, or name the installed version)`,
     { expected: operator.version, ...(image ? { image } : {}) },
   );
+}
+
+/** Two generations certify may run here: the operator is the installed one, so only their images may differ (exit 2). */
+export function checkSameOperator(baseline: string, candidate: string): void {
+  const a = parseKubeGeneration(baseline, '--baseline').operator.version;
+  const b = parseKubeGeneration(candidate, '--candidate').operator.version;
+  if (a !== b) {
+    throw new UsageError(
+      `--target kubernetes runs both sides on the installed CloudNativePG, but --baseline names ${a} and --candidate ${b}: certify an operator upgrade with --target kind, or certify two finished report folders`,
+    );
+  }
 }
