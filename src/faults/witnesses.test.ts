@@ -67,6 +67,7 @@ function noOps(): Required<FaultPrimitives> {
     killPostgres: nothing,
     switchover: nothing,
     restartMember: nothing,
+    engineRollingRestart: async () => 'the engine did nothing',
     freezeInstance: nothing,
     thawInstance: nothing,
     frozen: async () => null,
@@ -111,8 +112,13 @@ async function inject(kind: FaultKind, faults: FaultPrimitives, word?: string, o
 }
 
 describe('a fault that silently does nothing is never counted as in effect', () => {
-  it.each(Object.keys(FAULT_CATALOGUE) as FaultKind[])('%s', async (kind) => {
-    const { error, events } = await inject(kind, noOps());
+  // noOps() has both forms of the rolling restart, so the engine-driven one is taken; the stepped one on its own below.
+  const { engineRollingRestart: _engine, ...stepped } = noOps();
+  it.each([
+    ...(Object.keys(FAULT_CATALOGUE) as FaultKind[]).map((kind): [string, FaultKind, FaultPrimitives] => [kind, kind, noOps()]),
+    ['rolling-restart, step by step', 'rolling-restart', stepped] as [string, FaultKind, FaultPrimitives],
+  ])('%s', async (_name, kind, faults) => {
+    const { error, events } = await inject(kind, faults);
     expect(error).toBeInstanceOf(FaultNotInEffect);
     expect(events.map((e) => e.type)).not.toContain('fault-applied');
     expect(events.find((e) => e.type === 'fault-not-applied')).toMatchObject({ fault: 'f1', reason: expect.stringContaining('did not take effect') });

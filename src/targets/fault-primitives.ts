@@ -99,12 +99,50 @@ export interface LinkPrimitives {
 }
 
 /**
- * What a rolling restart is made of: restarting one member's PostgreSQL in
- * place through the HA engine (it returns once the engine says it runs
- * again), and the engine's planned switchover.
+ * A rolling restart, in one of two forms (a target implements either):
+ * - step by step (RollingRestartPrimitives): pgdrill drives the
+ *   procedure through the engine's own member restart and its switchover
+ *   (Patroni's REST API);
+ * - engine-driven (EngineRollingRestartPrimitives): the engine runs its own
+ *   rolling restart and pgdrill only asks for it (CloudNativePG's operator,
+ *   as `kubectl cnpg restart <cluster>` does).
+ * The witness is the same for both (src/faults/kinds/rolling-restart.ts).
+ */
+export type RollingRestartForms = RollingRestartPrimitives | EngineRollingRestartPrimitives;
+
+/**
+ * Restarting one member's PostgreSQL in place through the HA engine (it
+ * returns once the engine says it runs again), and the engine's planned
+ * switchover.
  */
 export interface RollingRestartPrimitives extends SwitchoverPrimitives {
   restartMember(name: string): Promise<void>;
+}
+
+export interface EngineRollingRestartPrimitives {
+  /**
+   * Asks the engine for its rolling restart of every instance (replicas,
+   * then the primary's role handed to a replica, then the former primary),
+   * with `primary` the primary it has now. Resolves once the engine reports
+   * the procedure done, with its account of what it did in which order; or,
+   * when the engine does not begin or finish within the target's bound,
+   * with what was seen last: "not done" never throws, the witness then
+   * finds the fault unproven.
+   */
+  engineRollingRestart(primary: string): Promise<string>;
+  /**
+   * Which incarnation of the instance runs now, or null when none runs (as
+   * in InstanceKillPrimitives). Each restart of the engine's rolling
+   * restart shows as a change (a recreated pod: a new UID), a demotion
+   * alone does not: that is how the former primary's own restart after its
+   * demotion is told apart from the demotion.
+   */
+  incarnation(name: string): Promise<string | null>;
+}
+
+/** Which form of the rolling restart these primitives are: the engine's own procedure when the target offers it. */
+export function isEngineRollingRestart(primitives: RollingRestartForms): primitives is EngineRollingRestartPrimitives {
+  return typeof (primitives as Partial<EngineRollingRestartPrimitives>).engineRollingRestart === 'function';
 }
 
 export interface PrimitiveGroups {
@@ -117,26 +155,41 @@ export interface PrimitiveGroups {
   archiveStall: ArchiveStallPrimitives;
   dcs: DcsPrimitives;
   link: LinkPrimitives;
-  rollingRestart: RollingRestartPrimitives;
+  rollingRestart: RollingRestartForms;
 }
 
 export type PrimitiveGroup = keyof PrimitiveGroups;
 
-/** The methods that make up each group: a target implements a group when it has every one of them. */
-export const GROUP_METHODS: { readonly [G in PrimitiveGroup]: readonly (keyof PrimitiveGroups[G])[] } = {
-  instanceKill: ['killInstance', 'startInstance', 'incarnation'],
-  postgresKill: ['killPostgres'],
-  switchover: ['switchover'],
-  freeze: ['freezeInstance', 'thawInstance', 'frozen'],
-  zoneStop: ['stopZone', 'startZone', 'zoneStopped'],
-  partition: ['isolateInstances', 'rejoinInstances', 'isolateZone', 'rejoinZone', 'cutEvidence', 'rejoinedEvidence'],
-  archiveStall: ['stallArchive', 'resumeArchive'],
-  dcs: ['dcsMembers', 'stopDcsMembers', 'startDcsMembers', 'dcsMemberAnswers'],
-  link: ['degradeLink', 'restoreLink'],
-  rollingRestart: ['restartMember', 'switchover'],
+/** One method list per form of a group (a union of shapes has one form per member). */
+type GroupForms<T> = readonly (T extends unknown ? readonly (keyof T)[] : never)[];
+
+/**
+ * The methods that make up each group, per form: a target implements a
+ * group when it has every method of one of its forms. Most groups have one
+ * form; rollingRestart has the step-by-step and the engine-driven one.
+ */
+export const GROUP_FORMS: { readonly [G in PrimitiveGroup]: GroupForms<PrimitiveGroups[G]> } = {
+  instanceKill: [['killInstance', 'startInstance', 'incarnation']],
+  postgresKill: [['killPostgres']],
+  switchover: [['switchover']],
+  freeze: [['freezeInstance', 'thawInstance', 'frozen']],
+  zoneStop: [['stopZone', 'startZone', 'zoneStopped']],
+  partition: [['isolateInstances', 'rejoinInstances', 'isolateZone', 'rejoinZone', 'cutEvidence', 'rejoinedEvidence']],
+  archiveStall: [['stallArchive', 'resumeArchive']],
+  dcs: [['dcsMembers', 'stopDcsMembers', 'startDcsMembers', 'dcsMemberAnswers']],
+  link: [['degradeLink', 'restoreLink']],
+  rollingRestart: [
+    ['restartMember', 'switchover'],
+    ['engineRollingRestart', 'incarnation'],
+  ],
 };
 
-export const PRIMITIVE_GROUPS = Object.keys(GROUP_METHODS) as readonly PrimitiveGroup[];
+/** Every method any form of the group may use (what a wrapper binds to pass the group on). */
+export function groupMethods(group: PrimitiveGroup): string[] {
+  return [...new Set((GROUP_FORMS[group] as readonly (readonly string[])[]).flat())];
+}
+
+export const PRIMITIVE_GROUPS = Object.keys(GROUP_FORMS) as readonly PrimitiveGroup[];
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
@@ -150,7 +203,7 @@ export type FaultPrimitives = Partial<UnionToIntersection<PrimitiveGroups[Primit
  */
 export function implementedGroups(primitives: object): ReadonlySet<PrimitiveGroup> {
   const has = (method: PropertyKey): boolean => typeof (primitives as Record<PropertyKey, unknown>)[method] === 'function';
-  return new Set(PRIMITIVE_GROUPS.filter((g) => (GROUP_METHODS[g] as readonly PropertyKey[]).every(has)));
+  return new Set(PRIMITIVE_GROUPS.filter((g) => (GROUP_FORMS[g] as readonly (readonly PropertyKey[])[]).some((form) => form.every(has))));
 }
 
 /** One group of a target's primitives, or undefined when the target does not implement all of it. */

@@ -1,5 +1,5 @@
 import type { ConnectionInfo, InstanceEndpoint } from '../endpoints.ts';
-import { GROUP_METHODS, type FaultPrimitives, type PrimitiveGroup } from '../fault-primitives.ts';
+import { groupMethods, type FaultPrimitives, type PrimitiveGroup } from '../fault-primitives.ts';
 import type { ExpectedRto, StartedTarget, Topology } from '../target.ts';
 import type { FaultKind } from '../../history/events.ts';
 import type { KubeTarget } from './kube-target.ts';
@@ -30,7 +30,7 @@ export class RestoredKubeTarget implements StartedTarget {
     const faults: Record<string, unknown> = {};
     const all = inner.faults as unknown as Record<string, unknown>;
     for (const group of RESTORED_FAULT_GROUPS) {
-      for (const method of GROUP_METHODS[group] as readonly string[]) {
+      for (const method of groupMethods(group)) {
         const fn = all[method];
         if (typeof fn === 'function') faults[method] = fn.bind(inner.faults);
       }
