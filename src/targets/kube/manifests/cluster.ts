@@ -33,7 +33,7 @@ export interface ClusterRenderOptions {
  * synchronous replication as the scenario asks (off: none; on: preferred
  * durability, which falls back to asynchronous when no standby answers;
  * strict: required, which blocks commits instead); WAL archived to the
- * object store.
+ * object store; the primary rolled out by switchover in rolling updates.
  */
 export function renderCluster(o: ClusterRenderOptions): ClusterResource {
   const spec: ClusterSpec = {
@@ -43,6 +43,11 @@ export function renderCluster(o: ClusterRenderOptions): ClusterResource {
     inheritedMetadata: { labels: drillLabels(o.runId, 'cluster') },
     // pgdrill names each instance (pgdrill.instance, with ALTER SYSTEM as the superuser): see instance-sql.ts.
     enableSuperuserAccess: true,
+    // A rolling restart or update (the rolling-restart fault) hands the primary's role to a replica before
+    // the former primary's pod is recreated, as an upgrade should; the default (restart) recreates the
+    // primary's pod without a switchover, an outage until it is back.
+    primaryUpdateStrategy: 'unsupervised',
+    primaryUpdateMethod: 'switchover',
     postgresql: postgresqlSection(o.synchronous, o.syncStandbys, o.syncMethod),
     affinity: zoneAffinity(o.zones),
     bootstrap: {

@@ -59,6 +59,10 @@ export interface ClusterSpec {
   imageName?: string;
   inheritedMetadata?: { labels?: Record<string, string> };
   enableSuperuserAccess?: boolean;
+  /** After the replicas, a rolling update goes on with the primary by itself (unsupervised, the default) or waits for the user. */
+  primaryUpdateStrategy?: 'unsupervised' | 'supervised';
+  /** How the primary is rolled out: switchover to a replica first, or restarted where it is (restart, the default). */
+  primaryUpdateMethod?: 'switchover' | 'restart';
   postgresql?: {
     enableAlterSystem?: boolean;
     parameters?: Record<string, string>;

@@ -152,6 +152,13 @@ describe('the Cluster under test', () => {
     ]);
   });
 
+  // CloudNativePG's default primaryUpdateMethod is restart (api/v1/cluster_types.go): the primary's pod recreated without a switchover.
+  it('rolls the primary out by a switchover, unsupervised, in a rolling restart or update (valid against the 1.30 schema)', () => {
+    const c = cluster();
+    expect(c.spec).toMatchObject({ primaryUpdateMethod: 'switchover', primaryUpdateStrategy: 'unsupervised' });
+    expect(manifestProblems(c)).toEqual([]);
+  });
+
   it('maps the scenario synchronous mode: off none, on preferred, strict required', () => {
     expect(cluster({ synchronous: 'off' }).spec.postgresql?.synchronous).toBeUndefined();
     expect(cluster({ synchronous: 'on' }).spec.postgresql?.synchronous).toEqual({ method: 'any', number: 1, dataDurability: 'preferred' });
