@@ -1,9 +1,12 @@
 import { defineScenario, rollingRestart, wait } from 'pgdrill';
 
-// What an upgrade's restart does to clients: Patroni restarts each replica
-// in turn, switches over to the synchronous standby, then restarts the
-// former primary. Writes pause at the switchover (and while the synchronous
-// standby restarts); nothing acknowledged may be lost.
+// What an upgrade's restart does to clients: each replica restarted in
+// turn, a switchover, then the former primary restarted. On local pgdrill
+// drives it through Patroni (to the synchronous standby); on kind and
+// kubernetes CloudNativePG's operator runs its own rolling restart (what
+// `kubectl cnpg restart` asks for: each pod recreated, the primary's role
+// switched over first). Writes pause at the switchover (and while the
+// synchronous standby restarts); nothing acknowledged may be lost.
 export default defineScenario({
   name: 'rolling-restart',
   description: 'Rolling restart through the HA engine (replicas, switchover, former primary): write downtime measured, no acknowledged write lost',

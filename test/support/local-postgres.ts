@@ -187,6 +187,28 @@ export class LocalPostgres {
     this.running = true;
   }
 
+  /** A clean stop and a start: a new postmaster, the same data and port. */
+  async restart(): Promise<void> {
+    await this.stop('fast');
+    await this.resume();
+  }
+
+  /**
+   * Restarts this server as a streaming standby of `primary` (standby.signal,
+   * primary_conninfo under its instance name), as a demoted primary or a
+   * replica re-pointed after a switchover comes back.
+   */
+  async follow(primary: LocalPostgres): Promise<void> {
+    await this.stop('fast');
+    await writeFile(join(this.dataDir, 'standby.signal'), '');
+    await appendFile(
+      join(this.dataDir, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=${LOOPBACK} port=${primary.port} user=pgdrill_admin password=${this.admin.password} application_name=${this.instanceName}'\n`,
+    );
+    if (this.runAs) await chown(join(this.dataDir, 'standby.signal'), this.runAs.uid, this.runAs.gid);
+    await this.resume();
+  }
+
   /** Stops the server (if running) and removes its directory. */
   async destroy(): Promise<void> {
     try {

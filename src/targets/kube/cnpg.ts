@@ -54,6 +54,15 @@ export const CNPG_LABELS = {
 export const FULL_RECOVERY_JOB = 'full-recovery';
 /** JSON list of instance names, or ["*"]: what `kubectl cnpg fencing on` sets on the Cluster. */
 export const FENCED_INSTANCES_ANNOTATION = 'cnpg.io/fencedInstances';
+/**
+ * What `kubectl cnpg restart <cluster>` sets on the Cluster (an RFC 3339
+ * time): the operator rolls out every instance pod whose copy of it
+ * differs, deleting and recreating the pod (pkg/utils/labels_annotations.go,
+ * internal/controller/cluster_upgrade.go).
+ */
+export const CLUSTER_RESTART_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+/** Cluster.status.phase while the operator rolls instances out (a rolling restart or update). */
+export const PHASE_UPGRADE = 'Upgrading cluster';
 /** Cluster.status.phase while a switchover runs (what `kubectl cnpg promote` writes). */
 export const PHASE_SWITCHOVER = 'Switchover in progress';
 export const PHASE_HEALTHY = 'Cluster in healthy state';

@@ -211,8 +211,9 @@ describe('node faults map to docker commands on the kind nodes', () => {
 
   it('without node access (an existing cluster) the node-level groups are simply not there', () => {
     const apiOnly = new KubeFaultPrimitives(apiContext());
-    expect([...implementedGroups(apiOnly)].sort()).toEqual(['archiveStall', 'instanceKill', 'partition', 'postgresKill', 'switchover']);
-    expect([...implementedGroups(primitives())].sort()).toEqual(['archiveStall', 'freeze', 'instanceKill', 'link', 'partition', 'postgresKill', 'switchover', 'zoneStop']);
+    // rollingRestart in its engine-driven form: the operator's own rolling restart (kube-rolling-restart.test.ts).
+    expect([...implementedGroups(apiOnly)].sort()).toEqual(['archiveStall', 'instanceKill', 'partition', 'postgresKill', 'rollingRestart', 'switchover']);
+    expect([...implementedGroups(primitives())].sort()).toEqual(['archiveStall', 'freeze', 'instanceKill', 'link', 'partition', 'postgresKill', 'rollingRestart', 'switchover', 'zoneStop']);
   });
 
   it('the consensus-store fault does not exist on CloudNativePG: no dcs group on either kube target', () => {

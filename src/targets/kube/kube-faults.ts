@@ -2,6 +2,7 @@ import { CommandError, InfrastructureError } from '../../errors.ts';
 import type { ConnectionInfo } from '../endpoints.ts';
 import type {
   ArchiveStallPrimitives,
+  EngineRollingRestartPrimitives,
   Evidence,
   PartitionSide,
   InstanceKillPrimitives,
@@ -9,7 +10,7 @@ import type {
   PostgresKillPrimitives,
   SwitchoverPrimitives,
 } from '../fault-primitives.ts';
-import { CNPG_LABELS, FENCED_INSTANCES_ANNOTATION, PHASE_SWITCHOVER, POSTGRES_CONTAINER, ZONE_LABEL } from './cnpg.ts';
+import { CLUSTER_RESTART_ANNOTATION, CNPG_LABELS, FENCED_INSTANCES_ANNOTATION, PHASE_HEALTHY, PHASE_SWITCHOVER, POSTGRES_CONTAINER, ZONE_LABEL } from './cnpg.ts';
 import type { DrillNames } from './drill-names.ts';
 import { isConflict, type KubeRest } from './kube-rest.ts';
 import { waitForObject } from './kube-watch.ts';
@@ -72,14 +73,15 @@ const DEFAULT_TIMEOUTS: FaultTimeouts = { killed: 15_000, podBack: 300_000, swit
  * The fault primitives on CloudNativePG that need only the API, under the
  * same names as on the local target: pod deletion (grace period 1 s), a
  * SIGKILL of the postgres processes through exec, the operator's own
- * switchover (what `kubectl cnpg promote` writes), NetworkPolicies for
- * partitions and a stalled archive. The kind target adds the node-level
+ * switchover (what `kubectl cnpg promote` writes) and rolling restart
+ * (what `kubectl cnpg restart` writes), NetworkPolicies for partitions and
+ * a stalled archive. The kind target adds the node-level
  * groups (src/targets/kind/kind-fault-primitives.ts). CloudNativePG has no
  * consensus store of its own (its state is in the Kubernetes API), so
  * there is no dcs group here.
  */
 export class KubeFaultPrimitives
-  implements InstanceKillPrimitives, PostgresKillPrimitives, SwitchoverPrimitives, PartitionPrimitives, ArchiveStallPrimitives
+  implements InstanceKillPrimitives, PostgresKillPrimitives, SwitchoverPrimitives, EngineRollingRestartPrimitives, PartitionPrimitives, ArchiveStallPrimitives
 {
   protected readonly timeouts: FaultTimeouts;
   /** Node of each instance when it was last seen (a deleted pod has none for a while). */
@@ -217,6 +219,97 @@ export class KubeFaultPrimitives
     );
   }
 
+  /**
+   * CloudNativePG's own rolling restart, as `kubectl cnpg restart <cluster>`
+   * asks for it (internal/cmd/plugin/restart/restart.go): a merge patch of
+   * the Cluster's kubectl.kubernetes.io/restartedAt annotation with the
+   * time. The operator then deletes and recreates each instance pod whose
+   * copy of the annotation differs, one at a time and only while every
+   * instance is ready, replicas first; then, with primaryUpdateMethod
+   * switchover (the manifest's; the default recreates the primary's pod
+   * where it is), it makes a replica the target primary and, once the
+   * switchover is done, recreates the former primary's pod
+   * (internal/controller/cluster_upgrade.go). A pod it creates carries the
+   * Cluster's value of the annotation.
+   *
+   * Resolves once the operator reports it done: every instance pod a new
+   * one (new UID) carrying this request's value and ready, the Cluster in
+   * healthy state with its current primary as target primary. The answer
+   * is what was seen on the way (which pod was recreated when, the primary
+   * moving); when the operator does not begin within the switchover bound,
+   * or does not finish within a pod's bound per instance plus that, the
+   * answer says so with what was seen last.
+   */
+  async engineRollingRestart(primary: string): Promise<string> {
+    this.ctx.guard('rolling-restart (the operator\'s rolling restart)');
+    this.instance(primary);
+    const started = performance.now();
+    const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+    const beginWithin = this.timeouts.switchover;
+    const doneWithin = this.timeouts.podBack * this.ctx.instances.length + this.timeouts.switchover;
+    const before = new Map((await this.instancePods()).map((p) => [p.metadata.name, p.metadata.uid]));
+    const requested = await this.requestRestart(primary);
+    const steps: string[] = [];
+    const recreated = new Set<string>();
+    let primaryNow = primary;
+    let begun = false;
+    let last = 'nothing seen yet';
+    const account = (): string => `the operator's rolling restart (${CLUSTER_RESTART_ANNOTATION} ${requested}): ${steps.join(', ') || 'nothing'}`;
+    while (performance.now() - started < doneWithin) {
+      const { kube, names } = this.ctx;
+      const [cluster, pods] = await Promise.all([kube.get<ClusterResource>(RESOURCES.cluster, names.cluster, names.namespace), this.instancePods()]);
+      const byName = new Map(pods.map((p) => [p.metadata.name, p]));
+      // The primary's move first: seen in the same poll as a pod's recreation, it came before the former primary's.
+      const status = cluster.status ?? {};
+      if (status.currentPrimary && status.currentPrimary !== primaryNow) {
+        steps.push(`switchover ${primaryNow} → ${status.currentPrimary} (${elapsed()})`);
+        primaryNow = status.currentPrimary;
+      }
+      for (const name of this.ctx.instances) {
+        const uid = byName.get(name)?.metadata.uid;
+        if (uid !== undefined && uid !== before.get(name) && !recreated.has(name)) {
+          recreated.add(name);
+          steps.push(`${name} recreated (${elapsed()})`);
+        }
+      }
+      const phase = status.phase ?? 'no phase';
+      begun ||= recreated.size > 0 || phase !== PHASE_HEALTHY || primaryNow !== primary;
+      const pending = this.ctx.instances.filter((n) => {
+        const pod = byName.get(n);
+        return !recreated.has(n) || pod?.metadata.annotations?.[CLUSTER_RESTART_ANNOTATION] !== requested || !podReady(pod);
+      });
+      if (pending.length === 0 && phase === PHASE_HEALTHY && status.currentPrimary === status.targetPrimary) return `${account()}; ${PHASE_HEALTHY} after ${elapsed()}`;
+      last = `phase "${phase}"${status.phaseReason ? ` (${status.phaseReason})` : ''}, primary ${status.currentPrimary ?? 'none'}, target ${status.targetPrimary ?? 'none'}; not restarted and ready yet: ${pending.join(', ')}`;
+      if (!begun && performance.now() - started >= beginWithin) return `${account()}: the operator did not begin within ${beginWithin / 1000}s (${last})`;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return `${account()}: not done within ${doneWithin / 1000}s (${last})`;
+  }
+
+  /** Sets the restart annotation as the plugin does (RFC 3339, to the second), to a new value even within the same second. */
+  private async requestRestart(primary: string): Promise<string> {
+    const { kube, names } = this.ctx;
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await kube.get<ClusterResource>(RESOURCES.cluster, names.cluster, names.namespace);
+      if (cluster.status?.currentPrimary !== primary) {
+        throw new InfrastructureError(`rolling restart from ${primary}: the operator's current primary is ${cluster.status?.currentPrimary ?? 'none'}`);
+      }
+      const previous = cluster.metadata.annotations?.[CLUSTER_RESTART_ANNOTATION];
+      let time = Date.now();
+      while (rfc3339(time) === previous) time += 1_000;
+      const value = rfc3339(time);
+      try {
+        await kube.mergePatch(RESOURCES.cluster, names.cluster, names.namespace, {
+          metadata: { resourceVersion: cluster.metadata.resourceVersion, annotations: { [CLUSTER_RESTART_ANNOTATION]: value } },
+        });
+        return value;
+      } catch (error) {
+        // Someone (the operator) updated the Cluster in between: read it again.
+        if (!isConflict(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+
   async isolateInstances(names: string[], options: { fromDcs: boolean }): Promise<void> {
     this.ctx.guard('partition');
     for (const n of names) this.instance(n);
@@ -259,10 +352,7 @@ export class KubeFaultPrimitives
   protected async flushConntrack(_ips: readonly string[]): Promise<void> {}
 
   private async podIps(pods: readonly string[]): Promise<string[]> {
-    const list = await this.ctx.kube.list<PodObject>(RESOURCES.pod, this.ctx.names.namespace, {
-      labelSelector: `${CNPG_LABELS.cluster}=${this.ctx.names.cluster},${CNPG_LABELS.podRole}=instance`,
-    });
-    return list.items.filter((p) => pods.includes(p.metadata.name)).flatMap((p) => p.status?.podIPs?.map((i) => i.ip) ?? (p.status?.podIP ? [p.status.podIP] : []));
+    return (await this.instancePods()).filter((p) => pods.includes(p.metadata.name)).flatMap((p) => p.status?.podIPs?.map((i) => i.ip) ?? (p.status?.podIP ? [p.status.podIP] : []));
   }
 
   /** pg_terminate_backend on the walsenders and walreceivers whose connection crosses the cut, through exec (not the network). */
@@ -307,10 +397,7 @@ export class KubeFaultPrimitives
    */
   protected async reachAcross(side: PartitionSide): Promise<{ open: string[]; closed: string[]; lines: string[] } | null> {
     const isolated = 'zone' in side ? await this.zoneInstances(side.zone) : side.instances;
-    const pods = await this.ctx.kube.list<PodObject>(RESOURCES.pod, this.ctx.names.namespace, {
-      labelSelector: `${CNPG_LABELS.cluster}=${this.ctx.names.cluster},${CNPG_LABELS.podRole}=instance`,
-    });
-    const running = pods.items.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+    const running = (await this.instancePods()).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
     const from = running.find((p) => !isolated.includes(p.metadata.name));
     const targets = running.filter((p) => isolated.includes(p.metadata.name) && p.status?.podIP);
     if (!from || targets.length === 0) return null;
@@ -375,6 +462,14 @@ export class KubeFaultPrimitives
     }
   }
 
+  /** The cluster's instance pods, as the API lists them now. */
+  private async instancePods(): Promise<PodObject[]> {
+    const list = await this.ctx.kube.list<PodObject>(RESOURCES.pod, this.ctx.names.namespace, {
+      labelSelector: `${CNPG_LABELS.cluster}=${this.ctx.names.cluster},${CNPG_LABELS.podRole}=instance`,
+    });
+    return list.items;
+  }
+
   protected instance(name: string): void {
     if (!this.ctx.instances.includes(name)) throw new InfrastructureError(`no instance named ${name} in cluster ${this.ctx.names.cluster}`);
   }
@@ -417,10 +512,7 @@ export class KubeFaultPrimitives
 
   private async zoneInstances(zone: string): Promise<string[]> {
     const nodes = new Set(await this.zoneNodes(zone));
-    const pods = await this.ctx.kube.list<PodObject>(RESOURCES.pod, this.ctx.names.namespace, {
-      labelSelector: `${CNPG_LABELS.cluster}=${this.ctx.names.cluster},${CNPG_LABELS.podRole}=instance`,
-    });
-    const inZone = pods.items.filter((p) => p.spec?.nodeName && nodes.has(p.spec.nodeName)).map((p) => p.metadata.name);
+    const inZone = (await this.instancePods()).filter((p) => p.spec?.nodeName && nodes.has(p.spec.nodeName)).map((p) => p.metadata.name);
     if (inZone.length === 0) throw new InfrastructureError(`no instance of ${this.ctx.names.cluster} runs in zone ${zone}`);
     return inZone.sort();
   }
@@ -439,6 +531,11 @@ export function fencedInstances(cluster: ClusterResource): string[] {
   } catch {
     return [];
   }
+}
+
+/** RFC 3339 to the second, as the cnpg plugin writes the restart annotation (Go's time.RFC3339). */
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** RFC 3339 with microseconds, as the operator writes its timestamps. */

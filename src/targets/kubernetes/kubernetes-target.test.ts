@@ -187,7 +187,7 @@ describe('the destructive-fault guard, before anything starts', () => {
     const target = kubernetesDriver.configure({ namespace: 'prod' });
     const plan = { runId: 'run-1', cluster: { zones: ['a', 'b', 'c'], synchronous: 'on' as const, dcs: 'per-zone' as const, failsafe: false, etcdApi: 'v2' as const } };
     await expect(target.preflight({ ...plan, faultKinds: ['primary-kill'] })).rejects.toThrow('need --allow-destructive prod');
-    expect([...target.capabilities().primitives].sort()).toEqual(['archiveStall', 'instanceKill', 'partition', 'postgresKill', 'switchover']);
+    expect([...target.capabilities().primitives].sort()).toEqual(['archiveStall', 'instanceKill', 'partition', 'postgresKill', 'rollingRestart', 'switchover']);
   });
 });
 
