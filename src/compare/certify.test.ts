@@ -46,6 +46,18 @@ describe('certify', () => {
     expect(c.verdict).toBe('pass');
   });
 
+  it('fixed: a defect that shows in some baseline runs only (a race) still counts; the run that passed does not hide it', () => {
+    const lost = { reasons: ['lost_writes == 0 failed: lost_writes = 1188'] };
+    const c = certify(
+      { label: 'debian12', runs: [run('freeze-etcd3', 'pass', { lost_writes: 0 }), run('freeze-etcd3', 'fail', { lost_writes: 1188 }, lost), run('freeze-etcd3', 'pass', { lost_writes: 0 })] },
+      { label: 'debian13', runs: [0, 1, 2].map(() => run('freeze-etcd3', 'pass', { lost_writes: 0 }, { stack: 'debian13' })) },
+    );
+    const s = scenario(c, 'freeze-etcd3');
+    expect(s.verdict).toBe('fixed');
+    expect(s.baseline?.verdicts).toEqual(['pass', 'fail', 'pass']);
+    expect(s.reasons.join('\n')).toContain('lost_writes = 1188');
+  });
+
   it('broken: passed on the baseline, one candidate run failed: the certification fails', () => {
     const c = certify(
       { label: 'debian12', runs: rtoRuns('switchover', [2, 2.1]) },
