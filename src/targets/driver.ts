@@ -71,7 +71,7 @@ export interface TargetDriver {
   /** One line: what the stack is and where it runs. */
   readonly summary: string;
   readonly flags: readonly TargetFlag[];
-  /** The generations certify may name for this target; absent: the local stack generations (certify's default). */
+  /** The generations certify may name for this target; absent: none (its sides can only be report folders). */
   readonly generations?: TargetGenerations;
   /** The target with its settings from the parsed options; bad input is a UsageError (exit 2), before anything starts. */
   configure(options: Readonly<Record<string, unknown>>): ConfiguredTarget;

@@ -8,7 +8,6 @@ import { loadRuns } from '../../compare/load-runs.ts';
 import { verdictExitCode } from '../../judge/verdict.ts';
 import { checkReportFolder } from '../../report/report-folder.ts';
 import type { RunResult } from '../../report/run-result.ts';
-import { STACK_GENERATIONS } from '../../scenario/types.ts';
 import type { TargetDriver, TargetGenerations } from '../../targets/driver.ts';
 import { TARGET_DRIVERS, targetDriver } from '../../targets/registry.ts';
 import { newRunId } from '../local-options.ts';
@@ -25,16 +24,10 @@ export interface CertifyFlags extends Record<string, unknown> {
   reportDir?: string;
 }
 
-/** The local stack generations, through --stack (the local driver describes none of its own). */
-const STACK: TargetGenerations = {
-  key: 'stack',
-  noun: 'stack generation',
-  description: `a stack generation (${STACK_GENERATIONS.join(', ')})`,
-  spelledAs: (value) => (STACK_GENERATIONS as readonly string[]).includes(value),
-  check: () => undefined,
-};
+/** A target that names no generations: only report folders can be its sides. */
+const NONE: TargetGenerations = { key: 'generation', noun: 'generation', description: 'a generation (this target has none)', spelledAs: () => false, check: () => undefined };
 
-const generationsOf = (driver: TargetDriver): TargetGenerations => driver.generations ?? STACK;
+const generationsOf = (driver: TargetDriver): TargetGenerations => driver.generations ?? NONE;
 
 type Side = { label: string; kind: 'generation'; prepared: PreparedRun; root: string } | { label: string; kind: 'reports'; runs: RunResult[] };
 

@@ -4,6 +4,7 @@ import type { TargetDriver } from '../driver.ts';
 import { implementedGroups } from '../fault-primitives.ts';
 import { isRunId } from '../run-id.ts';
 import { dockerClient } from './docker-engine.ts';
+import { STACK_GENERATIONS } from '../../scenario/types.ts';
 import { parseGeneration } from './generations.ts';
 import { LocalFaultPrimitives } from './local-faults.ts';
 import { startLocalTarget } from './local-target.ts';
@@ -20,6 +21,14 @@ export const localDriver: TargetDriver = {
     { flags: '--subnet <cidr>', description: 'the run network, a /24 inside 198.18.0.0/15 (default: first free)', key: 'subnet' },
     { flags: '--stack <generation>', description: "stack generation, over the scenario's cluster.stack: debian12 (default) or debian13", key: 'stack' },
   ],
+  // certify's sides: a stack generation, through --stack.
+  generations: {
+    key: 'stack',
+    noun: 'stack generation',
+    description: `a stack generation (${STACK_GENERATIONS.join(', ')})`,
+    spelledAs: (value) => (STACK_GENERATIONS as readonly string[]).includes(value),
+    check: (value, flag) => void parseGeneration(value, flag),
+  },
   configure(options) {
     const settings: LocalSettings = {};
     if (options.port !== undefined) settings.clientPort = parsePort(String(options.port));
