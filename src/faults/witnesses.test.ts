@@ -209,7 +209,7 @@ describe('a fault that takes effect is proven and dated by its witness', () => {
     // A pair of its own: this test demotes its primary for real.
     await using oldPrimary = await LocalPostgres.start({ instanceName: 'pg-a' });
     await using candidate = await oldPrimary.startReplica('pg-b');
-    let demotionStarted = Infinity;
+    let busyOver = Infinity;
     const faults: FaultPrimitives = {
       ...noOps(),
       switchover: async () => {
@@ -217,8 +217,8 @@ describe('a fault that takes effect is proven and dated by its witness', () => {
         // as a loaded machine's witness can see before anything happened; then the real switchover.
         await oldPrimary.adminQuery('ALTER ROLE pgdrill_app CONNECTION LIMIT 0');
         await sleep(400);
+        busyOver = performance.now();
         await oldPrimary.adminQuery('ALTER ROLE pgdrill_app CONNECTION LIMIT -1');
-        demotionStarted = performance.now();
         await oldPrimary.stop('fast');
         await candidate.adminQuery('SELECT pg_promote()');
       },
@@ -227,7 +227,8 @@ describe('a fault that takes effect is proven and dated by its witness', () => {
     expect(error).toBeUndefined();
     const applied = events.find((e) => e.type === 'fault-applied');
     expect(applied).toMatchObject({ witness: expect.stringMatching(/pg-a refuses connections .*; pg-b answers as the primary/) });
-    // Dated no earlier than the demotion: an RTO counted from the busy spell would be too short.
-    expect((applied as { at: { t: number } }).at.t).toBeGreaterThanOrEqual(demotionStarted);
+    // Dated after the busy spell: a 53300 refusal is no outage. (Not "after the stop was asked": a probe that set out
+    // while the connection limit was lifted and met the shutdown is dated when it set out, some ms before; seen in CI.)
+    expect((applied as { at: { t: number } }).at.t).toBeGreaterThanOrEqual(busyOver);
   }, 60_000);
 });
