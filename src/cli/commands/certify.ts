@@ -54,8 +54,8 @@ export async function certifyCommand(scenarios: readonly string[], flags: Certif
   // What each side is, before anything is made for either (a bad candidate leaves no baseline folder behind).
   const kinds = (['baseline', 'candidate'] as const).map((name) => classify(`--${name}`, flags[name], scenarios, driver));
   if (kinds.every((k) => k === 'generation')) generations.checkPair?.(flags.baseline, flags.candidate);
-  const baseline = await side('--baseline', flags.baseline, scenarios, flags, join(dir, 'baseline'));
-  const candidate = await side('--candidate', flags.candidate, scenarios, flags, join(dir, 'candidate'));
+  const baseline = await side(kinds[0]!, '--baseline', flags.baseline, scenarios, flags, driver, join(dir, 'baseline'));
+  const candidate = await side(kinds[1]!, '--candidate', flags.candidate, scenarios, flags, driver, join(dir, 'candidate'));
   if (baseline.kind === 'reports' && candidate.kind === 'reports' && scenarios.length > 0) {
     throw new UsageError('scenarios were named, but both sides are finished report folders: nothing would run them');
   }
@@ -98,9 +98,17 @@ function classify(flag: string, value: string, scenarios: readonly string[], dri
   return 'reports';
 }
 
-async function side(flag: string, value: string, scenarios: readonly string[], flags: CertifyFlags, root: string): Promise<Side> {
-  const driver = targetDriver(flags.target);
-  if (classify(flag, value, scenarios, driver) === 'generation') {
+/** One side, as classify() found it: a generation prepared to run (every check made, nothing started), or a report folder's runs. */
+async function side(
+  kind: 'generation' | 'reports',
+  flag: string,
+  value: string,
+  scenarios: readonly string[],
+  flags: CertifyFlags,
+  driver: TargetDriver,
+  root: string,
+): Promise<Side> {
+  if (kind === 'generation') {
     const { baseline: _b, candidate: _c, tolerance: _t, reportDir: _r, repeat, ...runFlags } = flags;
     const prepared = await prepareRun(scenarios, {
       ...runFlags,
