@@ -16,6 +16,8 @@ export interface FaultRecord {
   witness?: string;
   /** Why it was never in effect, when its witness said so. */
   notApplied?: string;
+  /** Seen no longer in effect before its heal (fault-lapsed): when, after how long held, and what showed it. */
+  lapsed?: { t: number; at: string; heldSeconds: number; evidence: string };
   /** After a heal: whether the healed state was seen, and what showed it or was missing. */
   healVerified?: { confirmed: boolean; what: string };
   /** Null when no heal succeeded (never attempted, or it failed). */
@@ -46,6 +48,9 @@ export function listFaults(history: readonly HistoryEvent[]): FaultRecord[] {
     } else if (event.type === 'fault-not-applied') {
       const record = faults.get(event.fault);
       if (record) record.notApplied = event.reason;
+    } else if (event.type === 'fault-lapsed') {
+      const record = faults.get(event.fault);
+      if (record && !record.lapsed) record.lapsed = { t: event.at.t, at: event.at.wall, heldSeconds: event.heldSeconds, evidence: event.evidence };
     } else if (event.type === 'heal-verified') {
       const record = faults.get(event.fault);
       if (record) record.healVerified = { confirmed: event.confirmed, what: (event.confirmed ? event.evidence : event.problem) ?? '' };

@@ -160,6 +160,23 @@ export interface FaultNotAppliedEvent {
   reason: string;
 }
 
+/**
+ * A fault seen no longer in effect before pgdrill healed it: something else
+ * undid it (a supervisor restarted the container, the engine resumed a
+ * paused one, a daemon rebuilt the rules). From then on the drill measures
+ * a blip, not the fault it declares: the run is inconclusive. `at` is when
+ * the hold check that first saw it lapsed began; `heldSeconds` runs from the
+ * fault's moment (fault-applied `at`) to then.
+ */
+export interface FaultLapsedEvent {
+  type: 'fault-lapsed';
+  fault: string;
+  at: Stamp;
+  heldSeconds: number;
+  /** What showed it was no longer in effect. */
+  evidence: string;
+}
+
 /** After a heal: whether the stack reached the healed state within the bound (what showed it, or what was missing). */
 export interface HealVerifiedEvent {
   type: 'heal-verified';
@@ -274,6 +291,7 @@ export type HistoryBody =
   | InjectEvent
   | FaultAppliedEvent
   | FaultNotAppliedEvent
+  | FaultLapsedEvent
   | HealVerifiedEvent
   | HealEvent
   | ProbeEvent

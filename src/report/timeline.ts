@@ -16,7 +16,7 @@ export function deriveTimeline(history: readonly HistoryEvent[], rto: readonly F
   for (const e of history) {
     const what = describe(e, roles);
     // A fault is shown when it took effect, which its witness may have seen before the event was written.
-    const when = e.type === 'fault-applied' && e.at ? e.at : e;
+    const when = (e.type === 'fault-applied' || e.type === 'fault-lapsed') && e.at ? e.at : e;
     if (what !== null) entries.push({ t: when.t, at: when.wall, what });
   }
   for (const f of rto) {
@@ -45,6 +45,8 @@ function describe(e: HistoryEvent, roles: Map<string, string>): string | null {
       return `fault ${e.fault} in effect${e.detail ? ` (${e.detail})` : ''}${e.witness ? `: ${e.witness}` : ''}`;
     case 'fault-not-applied':
       return `fault ${e.fault} never took effect: ${e.reason}`;
+    case 'fault-lapsed':
+      return `fault ${e.fault} no longer in effect after ${e.heldSeconds}s held, before its heal: ${e.evidence}`;
     case 'heal-verified':
       return e.confirmed ? `fault ${e.fault} healed state seen: ${e.evidence ?? ''}` : `fault ${e.fault}: ${e.problem ?? 'healed state not seen'}`;
     case 'heal':
