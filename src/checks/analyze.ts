@@ -5,6 +5,7 @@ import { checkDivergence, type DivergenceEvidence } from './divergence.ts';
 import { checkRestore, type RestoreEvidence } from './restore.ts';
 import { primaryRows, type FinalReads } from './final-reads.ts';
 import type { MetricName, Metrics } from './metric-catalogue.ts';
+import { checkFaultIntegrity } from './fault-integrity.ts';
 import { checkBackupIntegrity, type BackupIntegrityEvidence } from './backup-integrity.ts';
 import { checkRecovery, type RecoveryEvidence } from './recovery.ts';
 import { checkRestoreTest, type RestoreTestEvidence, type RestoreTestMetric } from './restore-test.ts';
@@ -37,6 +38,11 @@ export interface RunAnalysis {
   unmeasured: Partial<Record<MetricName, string>>;
   /** What unbounded metrics are known to exceed (CheckResult.atLeast). */
   atLeast: Partial<Record<MetricName, number>>;
+  /**
+   * Why the run's measurements are void (a fault that lapsed before its
+   * heal, ...): each makes the run inconclusive, whatever the thresholds say.
+   */
+  voided: string[];
   evidence: RunEvidence;
 }
 
@@ -100,6 +106,7 @@ export async function analyzeRun(
       ...(restoreTest ? { restore_seconds: undefined, restore_row_count: undefined } : {}),
     },
     atLeast: { ...rto.atLeast },
+    voided: [...checkFaultIntegrity(history).voided],
     evidence: {
       writes: writes.evidence,
       rpo: rpo.evidence,

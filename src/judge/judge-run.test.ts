@@ -96,6 +96,24 @@ describe('analyzeRun → thresholds → verdict', () => {
   });
 });
 
+describe('a fault that lapsed before its heal', () => {
+  const lapsed = (history: CannedHistory): CannedHistory =>
+    history.add(12_000, { type: 'fault-lapsed', fault: 'f1', at: { t: 12_000, wall: '2025-01-01T10:00:12.000Z' }, heldSeconds: 2, evidence: 'pg-a answers again from the same postmaster' });
+
+  it('makes a clean-looking failover inconclusive, naming when it lapsed and how long it held', async () => {
+    const history = lapsed(failover().applied(10_000, 'f1', 10_000));
+    const { verdict, reasons } = await verdictOf(history, reads(allKeys(history)));
+    expect(verdict).toBe('inconclusive');
+    expect(reasons.join('\n')).toMatch(/f1 \(primary-kill pg-a\) lapsed before its heal, at 2025-01-01T10:00:12.000Z after 2s in effect: pg-a answers again/);
+  });
+
+  it('still fails a run that lost a write: a failure outranks not knowing', async () => {
+    const history = lapsed(failover().applied(10_000, 'f1', 10_000));
+    const { verdict } = await verdictOf(history, reads(allKeys(history, ['before-99'])));
+    expect(verdict).toBe('fail');
+  });
+});
+
 describe('judgeRun', () => {
   const gates = ['rto_seconds <= 30', 'lost_writes == 0'].map(parseThreshold);
   const none = Object.fromEntries(METRIC_NAMES.map((m) => [m, null])) as Metrics;

@@ -13,7 +13,7 @@ export interface RunJudgementInput {
   /** The scenario's thresholds, as parsed before the run. */
   thresholds: readonly Threshold[];
   /** Null when the run ended before the checkers could run. */
-  analysis: Pick<RunAnalysis, 'metrics' | 'unmeasured'> & Partial<Pick<RunAnalysis, 'atLeast'>> | null;
+  analysis: Pick<RunAnalysis, 'metrics' | 'unmeasured'> & Partial<Pick<RunAnalysis, 'atLeast' | 'voided'>> | null;
   outcome?: RunnerOutcome;
 }
 
@@ -27,7 +27,8 @@ export interface RunJudgement {
 /**
  * A run's verdict: the thresholds over the metrics, merged with the
  * runner's outcome (interrupted > fail > inconclusive > skipped > pass). The
- * runner's reason comes first. A run with neither checks nor an outcome
+ * runner's reason comes first. A run whose measurements are void (a fault
+ * that lapsed before its heal) is at best inconclusive. A run with neither checks nor an outcome
  * showed nothing, so it is inconclusive, never a pass.
  */
 export function judgeRun(input: RunJudgementInput): RunJudgement {
@@ -40,6 +41,11 @@ export function judgeRun(input: RunJudgementInput): RunJudgement {
     reasons.push(outcome.reason);
   }
   if (analysis) {
+    // Measurements made void (a fault undone behind pgdrill's back) decide nothing: inconclusive.
+    for (const reason of analysis.voided ?? []) {
+      verdicts.push('inconclusive');
+      reasons.push(reason);
+    }
     const judged = judgeThresholds(thresholds, analysis.unmeasured);
     verdicts.push(judged.verdict);
     reasons.push(...judged.reasons);
